@@ -15,8 +15,8 @@ from torch.utils.data import TensorDataset
 
 # %% auto #0
 __all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'soft_kd_loss', 'kd_loss',
-           'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'Distiller', 'TensorDS', 'synth_dls',
-           'tiny_cnn']
+           'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'Distiller', 'opt_add_params',
+           'opt_remove_params', 'TensorDS', 'synth_dls', 'tiny_cnn']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -103,10 +103,10 @@ class Distiller(Callback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers',)
+    _stateattrs = ('teachers', 'owned')
     def __init__(self, teachers=None):
         self.teachers = [as_module(t) for t in L(teachers)]
-        self.history = {}
+        self.owned, self.history = nn.ModuleList(), {}
 
     def before_fit(self):
         self._check_teachers()
@@ -115,6 +115,7 @@ class Distiller(Callback):
         self._epoch = {}
         self._mets = [] if self.learn.lock.locked() else [ValueMetric(partial(self._epoch.get, c), c) for c in self.components]
         self.learn.metrics = self.learn.metrics + self._mets
+        self._attach_owned()
 
 # %% ../nbs/00_core.ipynb #c023
 @patch
@@ -144,9 +145,11 @@ def after_train(self:Distiller):
 
 @patch
 def after_fit(self:Distiller):
-    "Remove the component columns from the learner's metrics"
+    "Remove the component columns from the learner's metrics and the owned modules from its optimizer"
     self.learn.metrics = [m for m in self.learn.metrics if not any(m is o for o in self._mets)]
     self._mets = []
+    if self._in_opt and self.learn.opt is not None: opt_remove_params(self.learn.opt, self._owned_params())
+    self._in_opt = False
 
 @patch
 def epoch_means(self:Distiller) -> dict:
@@ -154,18 +157,65 @@ def epoch_means(self:Distiller) -> dict:
     return {k: [float(v.mean()) for v in vs] for k, vs in self.history.items()}
 
 # %% ../nbs/00_core.ipynb #c025
+def opt_add_params(opt, params):
+    "Append `params` to the last parameter group of the fastai optimizer `opt`"
+    opt.param_lists[-1] = opt.param_lists[-1] + L(params)
+
+def opt_remove_params(opt, params):
+    "Remove `params` and their state from the fastai optimizer `opt`"
+    ids = {id(p) for p in params}
+    opt.param_lists = L(L(p for p in pg if id(p) not in ids) for pg in opt.param_lists)
+    for p in params: opt.state.pop(p, None)
+
+# %% ../nbs/00_core.ipynb #c026
+@patch
+def own(self:Distiller, m:nn.Module) -> nn.Module:
+    "Register `m` as a module this callback trains with the Learner's optimizer; returns `m`"
+    self.owned.append(m)
+    return m
+
+@patch
+def _owned_params(self:Distiller): return [p for p in self.owned.parameters() if p.requires_grad]
+
+@patch
+def _attach_owned(self:Distiller):
+    self.owned.to(self.dls.device)
+    self._in_opt = not self.learn.lock.locked() and self.learn.opt is not None
+    if self._in_opt: opt_add_params(self.learn.opt, self._owned_params())
+
+@patch
+def before_train(self:Distiller): self.owned.train()
+@patch
+def before_validate(self:Distiller): self.owned.eval()
+
+@patch
+def before_step(self:Distiller):
+    "Average the owned modules' gradients across processes in distributed training"
+    if num_distrib() <= 1: return
+    for p in self._owned_params():
+        if p.grad is not None: torch.distributed.all_reduce(p.grad); p.grad.div_(num_distrib())
+
+# %% ../nbs/00_core.ipynb #c028
+def _holds_module(v):
+    return isinstance(v, nn.Module) or (isinstance(v, (list, tuple, L)) and any(isinstance(o, nn.Module) for o in v))
+
+@patch
+def __getstate__(self:Distiller):
+    "Pickle everything but networks: teachers, owned modules and any other module attribute stay behind"
+    return {k: v for k, v in super(Distiller, self).__getstate__().items() if not _holds_module(v)}
+
 @patch
 def _init_state(self:Distiller):
     "Called when unpickled: teachers are never saved, so start without them"
     self._state = {}
-    if not hasattr(self, 'teachers'): self.teachers = None
+    if not hasattr(self, 'teachers'): self.teachers, self.owned = None, nn.ModuleList()
 
-# %% ../nbs/00_core.ipynb #c027
+# %% ../nbs/00_core.ipynb #c030
 class TensorDS(TensorDataset):
     "A `TensorDataset` that fastai can export (it knows how to make an empty copy of itself)"
     def new_empty(self): return type(self)(*[t[:0] for t in self.tensors])
 
-# %% ../nbs/00_core.ipynb #c028
+# %% ../nbs/00_core.ipynb #c031
 def synth_dls(n:int=256, n_classes:int=4, shape=(1, 8, 8), bs:int=32, seed:int=0, device=None) -> DataLoaders:
     "Synthetic image-shaped classification `DataLoaders` whose classes a small CNN learns in a few epochs"
     g = torch.Generator().manual_seed(seed)
