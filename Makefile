@@ -1,0 +1,40 @@
+# The two commands a newcomer needs; each sets itself up on a fresh machine.
+#   make demo   the main job: train on the embedded digits and print the results table
+#   make test   every test: notebooks in sync with feed_nb/, nbdev-test, pytest
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup sync-check nb-test pytest clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/python .ci/check_torch.py
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -c "from feed_nb.experiments import demo; demo()"
+
+sync-check: $(STAMP)
+	$(BIN)/nbdev-export
+	@if [ -n "$$(git status --porcelain -- feed_nb)" ]; then \
+	  echo "feed_nb/ is out of sync with the notebooks: edit nbs/, run nbdev-export, commit both"; \
+	  git status --porcelain -- feed_nb; git --no-pager diff --stat -- feed_nb; exit 1; fi
+	$(BIN)/python tools/nb2readme.py --check
+
+nb-test: $(STAMP)
+	$(BIN)/nbdev-test --n-workers 2 --timing
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+
+test: sync-check nb-test pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
