@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -c "from feed_nb.experiments import demo; demo()"
+	$(BIN)/feed_nb compare --out runs/demo
 
 sync-check: $(STAMP)
 	$(BIN)/nbdev-export

@@ -14,8 +14,9 @@ from .models import create_model
 from .kd import KD
 
 # %% auto #0
-__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'register_method', 'train_teachers', 'compare', 'summarize',
-           'format_table', 'atomic_write', 'curves_figure', 'write_report', 'demo']
+__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'Method', 'callbacks_method', 'register_method',
+           'train_teachers', 'compare', 'summarize', 'format_table', 'atomic_write', 'curves_figure', 'write_report',
+           'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -42,14 +43,24 @@ def fit_seeded(dls:DataLoaders, make_model:Callable, seed:int, epochs:int, lr:fl
     return learn, run_record(learn, time.perf_counter() - start)
 
 # %% ../nbs/30_experiments.ipynb #c008
+class Method:
+    "A named way to train the deployed network: `run(ctx, seed) -> run_record`"
+    def __init__(self, run:Callable, teachers:bool=False, doc:str=''): store_attr()
+
+def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='') -> Method:
+    "A `Method` that trains the student network with the callbacks `make_cbs(ctx)`"
+    def run(ctx, seed):
+        return fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], make_cbs(ctx), ctx['quiet'])[1]
+    return Method(run, teachers, doc)
+
 METHODS = {
-    'scratch': lambda ctx: [],
-    'kd': lambda ctx: [KD(ctx['teachers'], T=4.)],
+    'scratch': callbacks_method(lambda ctx: [], teachers=False, doc='the student trained on labels alone'),
+    'kd': callbacks_method(lambda ctx: [KD(ctx['teachers'], T=4.)], doc='Hinton KD from the teachers (ensemble of softened outputs)'),
 }
 
-def register_method(name:str, make_cbs:Callable):
-    "Make `name` available to `compare`: `make_cbs(ctx)` returns the callbacks of that method"
-    METHODS[name] = make_cbs
+def register_method(name:str, method:Method):
+    "Make `method` available to `compare` and the command line under `name`"
+    METHODS[name] = method
 
 # %% ../nbs/30_experiments.ipynb #c010
 def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False) -> list:
@@ -58,18 +69,20 @@ def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:b
     return [fit_seeded(dls, mk, 1000 + i, epochs, lr, quiet=quiet)[0].model for i in range(n)]
 
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-8-16', teacher:str='cnn-32-64-128',
-            n_teachers:int=1, epochs:int=10, teacher_epochs:int=10, lr:float=1e-2, seeds=(0, 1, 2), quiet:bool=False) -> dict:
-    "Train `student` with each of `methods` over `seeds` on `dls` (digits by default); return every run's record"
+            n_teachers:int=1, epochs:int=10, teacher_epochs:int=10, lr:float=1e-2, seeds=(0, 1, 2),
+            quiet:bool=False, **settings) -> dict:
+    "Train with each of `methods` over `seeds` on `dls` (digits by default); return every run's record"
     unknown = [m for m in methods if m not in METHODS]
     if unknown: raise ValueError(f"Unknown method(s) {unknown}; available: {list(METHODS)}")
     dls = dls or digits_dls()
-    teachers = train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet)
-    ctx = dict(dls=dls, teachers=teachers, student=student, epochs=epochs, lr=lr)
-    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, lr=lr, seeds=list(seeds)),
+    need = any(METHODS[m].teachers for m in methods)
+    teachers = train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet) if need else []
+    ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet,
+               make_student=lambda: create_model(student, dls.c, dls.n_in), **settings)
+    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, lr=lr,
+                           seeds=list(seeds), **settings),
                teachers=[dict(params=count_params(t)) for t in teachers], runs={})
-    mk = lambda: create_model(student, dls.c, dls.n_in)
-    for m in methods:
-        res['runs'][m] = [fit_seeded(dls, mk, s, epochs, lr, METHODS[m](ctx), quiet)[1] for s in seeds]
+    for m in methods: res['runs'][m] = [METHODS[m].run(ctx, s) for s in seeds]
     return res
 
 # %% ../nbs/30_experiments.ipynb #c012
