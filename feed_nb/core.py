@@ -8,6 +8,7 @@ Docs: https://feed-nb.github.io/feed_nb/core.html.md"""
 from __future__ import annotations
 from fastai.basics import *
 from fastai.callback.hook import hook_output, Hook
+from fastai.vision.augment import RandTransform
 from fastai.callback.fp16 import MixedPrecision
 import fastai.callback.schedule # fit_one_cycle, lr_find
 import torch.nn.functional as F
@@ -15,8 +16,8 @@ from torch.utils.data import TensorDataset
 
 # %% auto #0
 __all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'soft_kd_loss', 'kd_loss',
-           'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'Distiller', 'opt_add_params',
-           'opt_remove_params', 'TensorDS', 'synth_dls', 'tiny_cnn']
+           'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'Distiller', 'TensorDS',
+           'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -103,10 +104,11 @@ class Distiller(Callback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers', 'owned')
-    def __init__(self, teachers=None):
+    _stateattrs = ('teachers', 'owned', '_cache')
+    cacheable = False # subclasses whose teacher outputs depend on the input alone may serve them from a cache
+    def __init__(self, teachers=None, cache:bool=False):
         self.teachers = [as_module(t) for t in L(teachers)]
-        self.owned, self.history = nn.ModuleList(), {}
+        self.owned, self.history, self.cache, self._cache = nn.ModuleList(), {}, cache, None
 
     def before_fit(self):
         self._check_teachers()
@@ -116,6 +118,7 @@ class Distiller(Callback):
         self._mets = [] if self.learn.lock.locked() else [ValueMetric(partial(self._epoch.get, c), c) for c in self.components]
         self.learn.metrics = self.learn.metrics + self._mets
         self._attach_owned()
+        self._setup_cache()
 
 # %% ../nbs/00_core.ipynb #c023
 @patch
@@ -150,6 +153,7 @@ def after_fit(self:Distiller):
     self._mets = []
     if self._in_opt and self.learn.opt is not None: opt_remove_params(self.learn.opt, self._owned_params())
     self._in_opt = False
+    self._drop_cache()
 
 @patch
 def epoch_means(self:Distiller) -> dict:
@@ -157,6 +161,70 @@ def epoch_means(self:Distiller) -> dict:
     return {k: [float(v.mean()) for v in vs] for k, vs in self.history.items()}
 
 # %% ../nbs/00_core.ipynb #c025
+class TensorDS(TensorDataset):
+    "A `TensorDataset` that fastai can export (it knows how to make an empty copy of itself)"
+    def new_empty(self): return type(self)(*[t[:0] for t in self.tensors])
+    @property
+    def n_inp(self): return len(self.tensors) - 1
+
+# %% ../nbs/00_core.ipynb #c026
+class _IndexedDS(TensorDS):
+    "The training tensors plus each sample's index; remembers the data set it wraps"
+    def __init__(self, orig:TensorDS):
+        super().__init__(*orig.tensors, torch.arange(len(orig)))
+        self.orig = orig
+    @property
+    def n_inp(self): return self.orig.n_inp
+
+_known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'CastToTensor', 'StepTimer')
+
+@patch
+def teacher_forward(self:Distiller, xb) -> list:
+    "The teachers' outputs for inputs `xb` (default: each teacher's logits)"
+    return [t(*xb) for t in self.teachers]
+
+@patch
+def teacher_outputs(self:Distiller) -> list:
+    "This batch's teacher outputs, from the cache when it is on, else computed under `no_grad`"
+    if self._cache is not None: return [c[self._idx] for c in self._cache]
+    with torch.no_grad(): return self.teacher_forward(self.xb)
+
+# %% ../nbs/00_core.ipynb #c027
+@patch
+def _cache_safe(self:Distiller) -> bool:
+    dl = self.dls.train
+    others = [c for c in self.learn.cbs if c is not self and hasattr(type(c), 'before_batch')
+              and type(c).__name__ not in _known_batch_cbs and not isinstance(c, Distiller)]
+    ds = dl.dataset.orig if isinstance(dl.dataset, _IndexedDS) else dl.dataset
+    tfms = [f for n in ('after_item', 'before_batch', 'after_batch') for f in getattr(getattr(dl, n, None), 'fs', [])]
+    return isinstance(ds, TensorDS) and len(ds.tensors) == 2 and not any(isinstance(f, RandTransform) for f in tfms) and not others
+
+@patch
+def _setup_cache(self:Distiller):
+    "Compute the teachers' outputs over the training set once, when it is safe and asked for"
+    self._drop_cache()
+    if not (self.cacheable and self.cache and not self.learn.lock.locked() and self._cache_safe()): return
+    dl = self.dls.train
+    x = dl.dataset.tensors[0]
+    with torch.no_grad():
+        outs = [self.teacher_forward((to_device(x[i:i+dl.bs], dl.device),)) for i in range(0, len(x), dl.bs)]
+    self._cache = [torch.cat(o) for o in zip(*outs)]
+    dl.dataset = _IndexedDS(dl.dataset)
+
+@patch
+def _drop_cache(self:Distiller):
+    dl = self.dls.train if getattr(self, 'learn', None) is not None and self.learn.dls is not None else None
+    if dl is not None and isinstance(dl.dataset, _IndexedDS): dl.dataset = dl.dataset.orig
+    self._cache = None
+
+@patch
+def before_batch(self:Distiller):
+    "With the cache on, take each sample's index off the training batch"
+    if self._cache is None or not self.training: return
+    *xb, y, self._idx = (*self.xb, *self.yb)
+    self.learn.xb, self.learn.yb = tuple(xb), (y,)
+
+# %% ../nbs/00_core.ipynb #c029
 def opt_add_params(opt, params):
     "Append `params` to the last parameter group of the fastai optimizer `opt`"
     opt.param_lists[-1] = opt.param_lists[-1] + L(params)
@@ -167,7 +235,7 @@ def opt_remove_params(opt, params):
     opt.param_lists = L(L(p for p in pg if id(p) not in ids) for pg in opt.param_lists)
     for p in params: opt.state.pop(p, None)
 
-# %% ../nbs/00_core.ipynb #c026
+# %% ../nbs/00_core.ipynb #c030
 @patch
 def own(self:Distiller, m:nn.Module) -> nn.Module:
     "Register `m` as a module this callback trains with the Learner's optimizer; returns `m`"
@@ -195,7 +263,7 @@ def before_step(self:Distiller):
     for p in self._owned_params():
         if p.grad is not None: torch.distributed.all_reduce(p.grad); p.grad.div_(num_distrib())
 
-# %% ../nbs/00_core.ipynb #c028
+# %% ../nbs/00_core.ipynb #c032
 def _holds_module(v):
     return isinstance(v, nn.Module) or (isinstance(v, (list, tuple, L)) and any(isinstance(o, nn.Module) for o in v))
 
@@ -208,14 +276,9 @@ def __getstate__(self:Distiller):
 def _init_state(self:Distiller):
     "Called when unpickled: teachers are never saved, so start without them"
     self._state = {}
-    if not hasattr(self, 'teachers'): self.teachers, self.owned = None, nn.ModuleList()
+    if not hasattr(self, 'teachers'): self.teachers, self.owned, self._cache = None, nn.ModuleList(), None
 
-# %% ../nbs/00_core.ipynb #c030
-class TensorDS(TensorDataset):
-    "A `TensorDataset` that fastai can export (it knows how to make an empty copy of itself)"
-    def new_empty(self): return type(self)(*[t[:0] for t in self.tensors])
-
-# %% ../nbs/00_core.ipynb #c031
+# %% ../nbs/00_core.ipynb #c034
 def synth_dls(n:int=256, n_classes:int=4, shape=(1, 8, 8), bs:int=32, seed:int=0, device=None) -> DataLoaders:
     "Synthetic image-shaped classification `DataLoaders` whose classes a small CNN learns in a few epochs"
     g = torch.Generator().manual_seed(seed)

@@ -15,21 +15,21 @@ __all__ = ['KD']
 # %% ../nbs/10_kd.ipynb #c005
 class KD(Distiller):
     "Hinton KD from one teacher or an ensemble: `(1-alpha)·CE + alpha·T²·KL(mean softmax(z_t/T) ‖ softmax(z_s/T))`"
-    components = ('ce', 'kd')
+    components, cacheable = ('ce', 'kd'), True
     _stateattrs = Distiller._stateattrs + ('y_t',)
     def __init__(self, teachers, # a module or `Learner`, or a list of them (an ensemble)
                  T:float=4., # softmax temperature (FEED's setup: 4)
                  alpha:float=0.9, # weight of the distillation term; 1-alpha weighs the label loss
+                 cache:bool=True, # compute the teachers' outputs once when the training inputs are deterministic
                 ):
-        super().__init__(teachers)
+        super().__init__(teachers, cache=cache)
         if not self.teachers: raise ValueError("KD needs at least one teacher")
         if not 0 <= alpha <= 1: raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         if T <= 0: raise ValueError(f"T must be positive, got {T}")
         store_attr('T,alpha')
 
     def after_pred(self):
-        if self.training:
-            with torch.no_grad(): self.y_t = [t(*self.xb) for t in self.teachers]
+        if self.training: self.y_t = self.teacher_outputs()
 
     def after_loss(self):
         if not self.training: return
