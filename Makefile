@@ -28,11 +28,12 @@ sync-check: $(STAMP)
 	  git status --porcelain -- feed_nb; git --no-pager diff --stat -- feed_nb; exit 1; fi
 	$(BIN)/python tools/nb2readme.py --check
 
+# one BLAS/OpenMP thread per process: two notebook workers on two cores (2 threads each ran up to 25x slower here)
 nb-test: $(STAMP)
-	$(BIN)/nbdev-test --n-workers 2 --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q tests
 
 test: sync-check nb-test pytest
 

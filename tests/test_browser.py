@@ -1,0 +1,122 @@
+"""feed_nb's figures in a real browser: a self-contained page rendered by headless Chromium draws every plot.
+
+Chromium is Debian's `chromium` package. Where it is missing, the set-up installs it with `apt-get install -y chromium`
+(as root, with apt available); the test is skipped, saying why, only where no browser can be installed.
+The page carries plotly.js inline and Chromium runs with networking features off: no CDN, no network.
+"""
+import os, re, shutil, subprocess
+import pytest
+
+CANDIDATES = ('/usr/bin/chromium', 'chromium', 'chromium-browser')
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-extensions',
+         '--host-resolver-rules=MAP * ~NOTFOUND', '--hide-scrollbars', '--enable-logging=stderr', '--v=0']
+WINDOW = (1280, 5200)
+
+def _find_chromium():
+    for c in (os.environ.get('CHROMIUM'), *CANDIDATES):
+        if c and (p := shutil.which(c)): return p
+
+def _apt_install(*args):
+    env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
+    return subprocess.run(['apt-get', *args], env=env, capture_output=True, text=True, timeout=1800)
+
+def _install_chromium() -> str:
+    "Install Debian's chromium; return why it could not be, or ''"
+    if not hasattr(os, 'geteuid') or os.geteuid() != 0: return "not running as root"
+    if not shutil.which('apt-get'): return "apt-get is not available"
+    r = _apt_install('install', '-y', 'chromium')
+    if r.returncode: # stale package lists: refresh once and retry
+        _apt_install('update')
+        r = _apt_install('install', '-y', 'chromium')
+    return '' if r.returncode == 0 and _find_chromium() else f"`apt-get install -y chromium` failed: {(r.stderr or r.stdout)[-300:]}"
+
+@pytest.fixture(scope='session')
+def chromium():
+    if (path := _find_chromium()): return path
+    why = _install_chromium()
+    if why or not (path := _find_chromium()):
+        pytest.skip(f"No Chromium for the browser test ({why or 'not found after install'}); "
+                    "install Debian's `chromium` package (apt-get install -y chromium) to run it")
+    return path
+
+def _run_chromium(chromium, tmp_path, *args):
+    "Run headless Chromium with a fresh profile; return (stdout, stderr)"
+    cmd = [chromium, *FLAGS, f'--user-data-dir={tmp_path/"profile"}', f'--window-size={WINDOW[0]},{WINDOW[1]}', *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"chromium exited with {r.returncode}: {r.stderr[-2000:]}"
+    return r.stdout, r.stderr
+
+def _figures():
+    "One figure of each kind, from synthetic data and tiny untrained networks (no training, a few seconds)"
+    import torch
+    from torch import nn
+    from feed_nb.core import tiny_cnn
+    from feed_nb import viz
+    g = torch.Generator().manual_seed(0)
+    probs = torch.randn(3, 60, 4, generator=g).mul(2).softmax(-1)
+    y, student = torch.randint(0, 4, (60,), generator=g), torch.randn(60, 4, generator=g).softmax(-1)
+    rec = {'train_loss': [1., .7, .5], 'valid_loss': [1.1, .8, .7], 'accuracy': [.5, .7, .8], 'ce': [.9, .6, .4], 'kd': [.3, .2, .2]}
+    plain = {k: rec[k] for k in ('train_loss', 'valid_loss', 'accuracy')}
+    teacher, stud, para = tiny_cnn(w=8), tiny_cnn(w=4), nn.Conv2d(16, 8, 1)
+    imgs = torch.randn(4, 1, 8, 8, generator=g)
+    feats = torch.randn(60, 8, generator=g) + y[:, None]
+    factors = viz.FactorExplorer({'ft': (teacher, stud, nn.Conv2d(8, 8, 1), para)}, imgs)
+    factors.channel.value = 3
+    ensemble = viz.EnsembleExplorer({'run': (probs, y, student)})
+    ensemble.members.value = 2
+    return {'training curves': viz.plot_training_curves({'kd': rec, 'scratch': plain}),
+            'ensemble effect': viz.plot_ensemble_effect(probs, y, student),
+            'diversity': viz.plot_diversity(probs, y, 'error_corr'),
+            'factors': viz.plot_factors(viz.factor_views(teacher, stud, imgs[0], paraphraser=para, translator=nn.Conv2d(8, 8, 1))),
+            'reconstruction trend': viz.plot_reconstruction_trend(['Ph1', 'Ph2', 'Ph3'], [[.5, .3, .2], [.6, .4, .3], [.7, .5, .4]]),
+            'embeddings': viz.plot_embeddings({'a': (feats, y), 'b': (feats[:30], y[:30])}),
+            'discriminators': viz.plot_discriminator_scores({'D1': {'real': [.9, .7, .6], 'fake': [.1, .3, .4]}}),
+            'factor explorer': factors.fig, 'ensemble explorer': ensemble.fig}
+
+def _expected(fig):
+    "Trace groups plotly draws for `fig`: SVG groups of scatter/bar traces, and heat maps"
+    svg = sum(t.type in ('scatter', 'bar') for t in fig.data)
+    return svg, sum(t.type == 'heatmap' for t in fig.data)
+
+@pytest.fixture(scope='module')
+def page(tmp_path_factory):
+    import torch
+    from feed_nb.viz import save_html
+    n = torch.get_num_threads()
+    torch.set_num_threads(1) # tiny tensors: threads only cost time on a shared machine
+    try: figs = _figures()
+    finally: torch.set_num_threads(n)
+    return save_html(figs, tmp_path_factory.mktemp('page')/'figures.html'), figs
+
+def test_page_is_self_contained(page):
+    text = page[0].read_text()
+    assert 'plotly.js v' in text and not re.search(r'<script[^>]+src=', text)
+    assert len(re.findall(r'<div id="fig\d+"', text)) == len(page[1])
+
+@pytest.fixture(scope='module')
+def rendered(chromium, page, tmp_path_factory):
+    "One headless run over the page: its DOM after plotly ran, Chromium's log, and a screenshot"
+    tmp = tmp_path_factory.mktemp('chromium')
+    dom, log = _run_chromium(chromium, tmp, '--virtual-time-budget=15000', '--dump-dom', f'--screenshot={tmp/"shot.png"}',
+                             page[0].as_uri())
+    return dom, log, tmp/'shot.png'
+
+def test_chromium_draws_every_trace(page, rendered):
+    figs, (dom, log, _) = page[1], rendered
+    assert 'Uncaught' not in log, log[-2000:]
+    starts = [dom.index(f'id="fig{i}"') for i in range(len(figs))] + [len(dom)]
+    for i, (name, fig) in enumerate(figs.items()):
+        part = dom[starts[i]:starts[i+1]]
+        assert 'class="main-svg"' in part, f"plotly did not draw {name!r}"
+        drawn = len(re.findall(r'<g class="trace (?:scatter|bars)', part)), part.count('<g class="hm"')
+        assert drawn == _expected(fig), f"{name!r}: drawn (svg traces, heat maps) {drawn}, expected {_expected(fig)}"
+
+def test_screenshot_is_not_blank(rendered):
+    from PIL import Image
+    img = Image.open(rendered[2]).convert('RGB')
+    assert img.size == WINDOW
+    colours = img.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50, "the screenshot has almost no colours: nothing was drawn"
+    white = max(colours)[0]/(img.size[0]*img.size[1])
+    assert white < .97, f"the screenshot is {white:.0%} one colour"
