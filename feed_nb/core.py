@@ -286,7 +286,7 @@ def synth_dls(n:int=256, n_classes:int=4, shape=(1, 8, 8), bs:int=32, seed:int=0
     def _make(m):
         y = torch.randint(0, n_classes, (m,), generator=g)
         return TensorDS(protos[y] + 0.8*torch.randn(m, *shape, generator=g), y)
-    dls = DataLoaders.from_dsets(_make(n), _make(n//4), bs=bs, device=device or default_device())
+    dls = DataLoaders.from_dsets(_make(n), _make(n//4), bs=bs, device=device or default_device(), num_workers=0)
     dls.c, dls.n_in = n_classes, shape[0]
     return dls
 

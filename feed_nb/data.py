@@ -48,7 +48,7 @@ def digits_dls(bs:int=64, # batch size
     if size is not None: x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False)
     x = (x - x[tr].mean()) / x[tr].std()
     dls = DataLoaders.from_dsets(TensorDS(x[tr], y[tr]), TensorDS(x[va], y[va]),
-                                 bs=bs, device=device or default_device())
+                                 bs=bs, device=device or default_device(), num_workers=0)
     dls.c, dls.n_in = 10, 1
     return dls
 
