@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/feed_nb compare --out runs/demo
+	$(BIN)/feed_nb compare --epochs 6 --out runs/demo
 
 sync-check: $(STAMP)
 	$(BIN)/nbdev-export

@@ -6,17 +6,22 @@ Docs: https://feed-nb.github.io/feed_nb/experiments.html.md"""
 
 # %% ../nbs/30_experiments.ipynb #c002
 from __future__ import annotations
-import json, os, tempfile, time
+import json, math, os, tempfile, time
+from copy import deepcopy
 from fastai.basics import *
 from .core import *
 from .data import digits_dls
 from .models import create_model
 from .kd import KD
+from .factor_transfer import FactorTransfer, feature_map
+from .multi_teacher import FEED, EKD, CompNet
+from .online import DML, AFD, cohort_learner
+from .generations import BAN, born_again, sfeed
 
 # %% auto #0
-__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'Method', 'callbacks_method', 'register_method',
-           'train_teachers', 'compare', 'summarize', 'format_table', 'atomic_write', 'curves_figure', 'write_report',
-           'demo']
+__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'register_method',
+           'scaled_beta', 'cohort_method', 'generations_method', 'train_teachers', 'compare', 'summarize',
+           'format_table', 'atomic_write', 'curves_figure', 'write_report', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -36,11 +41,15 @@ def fit_seeded(dls:DataLoaders, make_model:Callable, seed:int, epochs:int, lr:fl
     "Build `make_model()` under `seed`, train it with `fit_one_cycle`; return the learner and its `run_record`"
     seed_everything(dls, seed)
     learn = Learner(dls, make_model(), loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs)
+    return learn, run_record(learn, fit_timed(learn, epochs, lr, quiet))
+
+def fit_timed(learn:Learner, epochs:int, lr:float, quiet:bool=False) -> float:
+    "Train `learn` with `fit_one_cycle`; return the seconds it took"
     start = time.perf_counter()
     if quiet:
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     else: learn.fit_one_cycle(epochs, lr)
-    return learn, run_record(learn, time.perf_counter() - start)
+    return time.perf_counter() - start
 
 # %% ../nbs/30_experiments.ipynb #c008
 class Method:
@@ -63,6 +72,59 @@ def register_method(name:str, method:Method):
     METHODS[name] = method
 
 # %% ../nbs/30_experiments.ipynb #c010
+def scaled_beta(ctx:dict, beta:float=500.) -> float:
+    "FEED's `beta`, tuned for a 64×8×8 map with the 'mean' reduction, scaled by √(n/4096) for the student's map of n elements"
+    x = ctx['dls'].one_batch()[0][:2].cpu()
+    n = feature_map(ctx['make_student'](), None, x).shape[1:].numel()
+    return beta*math.sqrt(n/4096)
+
+def _ekd(ctx, seed):
+    teachers = [deepcopy(t) for t in ctx['teachers']]
+    mk = lambda: CompNet(len(teachers), ctx['dls'].c, ctx['dls'].n_in)
+    return fit_seeded(ctx['dls'], mk, seed, ctx['epochs'], ctx['lr'], [EKD(teachers)], ctx['quiet'])[1]
+
+# %% ../nbs/30_experiments.ipynb #c011
+def cohort_method(make_cb:Callable, doc:str='') -> Method:
+    "A `Method` training `ctx['peers']` students together with the callback `make_cb(ctx)`; it reports the first"
+    def run(ctx, seed):
+        seed_everything(ctx['dls'], seed)
+        nets = [ctx['make_student']() for _ in range(ctx.get('peers', 2))]
+        learn = cohort_learner(ctx['dls'], nets, cbs=make_cb(ctx))
+        rec = run_record(learn, fit_timed(learn, ctx['epochs'], ctx['lr'], ctx['quiet']))
+        rec['history']['accuracy'] = rec['history']['acc_0']
+        return {**rec, 'accuracy': rec['history']['acc_0'][-1], 'params': count_params(nets[0]),
+                'ensemble_accuracy': rec['history']['ensemble_accuracy'][-1]}
+    return Method(run, False, doc)
+
+def generations_method(make_cb:Callable, doc:str='') -> Method:
+    "A `Method` training `ctx['generations']` born-again generations after the first; it reports the last"
+    def run(ctx, seed):
+        n = ctx.get('generations', 2) + 1
+        with tempfile.TemporaryDirectory() as d:
+            start = time.perf_counter()
+            tab = born_again(ctx['make_student'], ctx['dls'], n_gens=n, run_dir=d, epochs=ctx['epochs'], lr=ctx['lr'],
+                             seeds=100*seed, method_cb=make_cb(ctx), verbose=not ctx['quiet'])
+            secs = time.perf_counter() - start
+        acc = [1 - e/100 for e in tab.error]
+        return dict(history={'accuracy': acc}, accuracy=acc[-1], params=count_params(ctx['make_student']()),
+                    secs_per_epoch=secs/(n*ctx['epochs']), generation_accuracy=acc,
+                    ensemble_accuracy=1 - tab.ens_error.iloc[-1]/100 if n > 1 else None)
+    return Method(run, False, doc)
+
+# %% ../nbs/30_experiments.ipynb #c012
+METHODS.update({
+    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=scaled_beta(ctx), spatial='interpolate')],
+                           doc='Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)'),
+    'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=scaled_beta(ctx), spatial='interpolate')],
+                              doc='parallel FEED: one translator per teacher (FEED eq. 4-5)'),
+    'ekd': Method(_ekd, True, 'CompNet student and jointly fine-tuned teacher ensemble (EKD eq. 5, 8)'),
+    'dml': cohort_method(lambda ctx: [DML()], 'deep mutual learning of peers'),
+    'afd': cohort_method(lambda ctx: [AFD()], 'online adversarial feature-map distillation, cyclic (AFD)'),
+    'ban': generations_method(lambda ctx: BAN, 'born-again networks (BAN)'),
+    'sfeed': generations_method(lambda ctx: sfeed(beta=scaled_beta(ctx), spatial='interpolate'), 'sequential FEED'),
+})
+
+# %% ../nbs/30_experiments.ipynb #c014
 def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False) -> list:
     "Train `n` teachers of architecture `arch` (seeds 1000, 1001, …)"
     mk = lambda: create_model(arch, dls.c, dls.n_in)
@@ -85,7 +147,7 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-8-16', teacher
     for m in methods: res['runs'][m] = [METHODS[m].run(ctx, s) for s in seeds]
     return res
 
-# %% ../nbs/30_experiments.ipynb #c012
+# %% ../nbs/30_experiments.ipynb #c017
 def summarize(res:dict) -> list[dict]:
     "One row per method: accuracy mean and std over seeds (last epoch), parameters, seconds per epoch"
     rows = []
@@ -105,7 +167,7 @@ def format_table(rows:list[dict]) -> str:
         lines.append(f"{r['method']:<10} {acc:>16} {r['n_seeds']:>5} {r['params']:>9,} {r['secs_per_epoch']:>8.2f}")
     return '\n'.join(lines)
 
-# %% ../nbs/30_experiments.ipynb #c013
+# %% ../nbs/30_experiments.ipynb #c018
 def atomic_write(path, text:str):
     "Write `text` to `path` through a temporary file in the same folder and an atomic rename"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +178,7 @@ def atomic_write(path, text:str):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-# %% ../nbs/30_experiments.ipynb #c014
+# %% ../nbs/30_experiments.ipynb #c019
 def curves_figure(res:dict):
     "Plotly figure: validation accuracy and training loss per epoch, mean over seeds, one line per method"
     import plotly.graph_objects as go
@@ -124,6 +186,7 @@ def curves_figure(res:dict):
     fig = make_subplots(rows=1, cols=2, subplot_titles=('validation accuracy', 'training loss (full objective)'))
     for m, runs in res['runs'].items():
         for col, key in ((1, 'accuracy'), (2, 'train_loss')):
+            if key not in runs[0]['history']: continue
             y = np.mean([r['history'][key] for r in runs], axis=0)
             fig.add_scatter(x=list(range(1, len(y)+1)), y=y, name=m, legendgroup=m, showlegend=col == 1, row=1, col=col)
     fig.update_xaxes(title_text='epoch')
@@ -140,7 +203,7 @@ def write_report(res:dict, out) -> tuple[Path, Path]:
                                     f"<body><h1>feed_nb comparison</h1><pre>{table}</pre>{html}</body></html>")
     return out/'results.json', out/'report.html'
 
-# %% ../nbs/30_experiments.ipynb #c017
+# %% ../nbs/30_experiments.ipynb #c022
 def demo(out='runs/demo', epochs:int=10, seeds=(0, 1, 2)):
     "Scratch vs KD on the embedded digits: print the table, write results.json and report.html to `out`"
     res = compare(('scratch', 'kd'), epochs=epochs, teacher_epochs=epochs, seeds=seeds)
