@@ -58,7 +58,7 @@ def check_methods(names) -> list[str]:
 def main(command:Annotated[str, "run (one method) or compare (every method)", {'choices': ['run', 'compare']}],
          method:str=None, # with run: the method to train
          data:str='digits', # digits (embedded), cifar10, cifar100, or an image folder with train/ and test/
-         arch:str='cnn-8-16', # the deployed network: cnn-8-16, resnet20, wrn-16-2, resnext29-2x4d…
+         arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d…
          teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
          teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
          generations:int=2, # generations after the first (ban, sfeed)

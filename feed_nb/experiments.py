@@ -130,7 +130,7 @@ def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:b
     mk = lambda: create_model(arch, dls.c, dls.n_in)
     return [fit_seeded(dls, mk, 1000 + i, epochs, lr, quiet=quiet)[0].model for i in range(n)]
 
-def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-8-16', teacher:str='cnn-32-64-128',
+def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
             n_teachers:int=1, epochs:int=10, teacher_epochs:int=10, lr:float=1e-2, seeds=(0, 1, 2),
             quiet:bool=False, **settings) -> dict:
     "Train with each of `methods` over `seeds` on `dls` (digits by default); return every run's record"
