@@ -155,8 +155,8 @@ def _seed_dls(dls, seed:int) -> DataLoaders:
     for dl in dls.loaders: dl.rng = random.Random(seed)
     return dls
 
-def _check_finished(info:dict, run_dir, gen:int, seed:int, arch:str, teachers:list):
-    want = dict(seed=int(seed), arch=arch, teachers=teachers)
+def _check_finished(info:dict, run_dir, gen:int, seed:int, arch:str, teachers:list, epochs:int, lr):
+    want = dict(seed=int(seed), arch=arch, teachers=teachers, epochs=epochs, lr=str(lr))
     diff = {k: (info.get(k), v) for k, v in want.items() if info.get(k) != v}
     if diff: raise ValueError(f"{run_dir} holds generation {gen} trained with a different setup "
                               f"(stored, requested): {diff}; use another run_dir or the same settings")
@@ -202,7 +202,7 @@ def born_again(make_model, # `make_model()` → a fresh network; or a list of su
         teachers = list(enumerate(models))[:g] if from_ensemble else list(enumerate(models))[-1:]
         if g in done:
             model, info = makers[g](), done[g]
-            _check_finished(info, run_dir, g, seeds[g], type(model).__name__, [i for i, _ in teachers])
+            _check_finished(info, run_dir, g, seeds[g], type(model).__name__, [i for i, _ in teachers], epochs, lr)
             load_generation(run_dir, g, model)
         else:
             model, info = _train_generation(g, makers[g], dls, seeds[g], teachers, method_cb, cbs, fit, epochs, lr, verbose, **kwargs)
