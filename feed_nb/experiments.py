@@ -16,12 +16,14 @@ from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
 from .online import DML, AFD, cohort_learner
-from .generations import BAN, born_again, sfeed
+from .generations import BAN, born_again, sfeed, load_generation, valid_probs
+from .multi_teacher import student_embeddings
+from .viz import plot_training_curves, plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
 
 # %% auto #0
 __all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'register_method',
-           'scaled_beta', 'cohort_method', 'generations_method', 'train_teachers', 'compare', 'summarize',
-           'format_table', 'atomic_write', 'curves_figure', 'write_report', 'demo']
+           'scaled_beta', 'cohort_method', 'generations_method', 'train_teachers', 'compare', 'figure_data',
+           'report_figures', 'summarize', 'format_table', 'atomic_write', 'curves_figure', 'write_report', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -59,7 +61,8 @@ class Method:
 def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='') -> Method:
     "A `Method` that trains the student network with the callbacks `make_cbs(ctx)`"
     def run(ctx, seed):
-        return fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], make_cbs(ctx), ctx['quiet'])[1]
+        learn, rec = fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], make_cbs(ctx), ctx['quiet'])
+        return {**rec, '_model': learn.model}
     return Method(run, teachers, doc)
 
 METHODS = {
@@ -81,7 +84,8 @@ def scaled_beta(ctx:dict, beta:float=500.) -> float:
 def _ekd(ctx, seed):
     teachers = [deepcopy(t) for t in ctx['teachers']]
     mk = lambda: CompNet(len(teachers), ctx['dls'].c, ctx['dls'].n_in)
-    return fit_seeded(ctx['dls'], mk, seed, ctx['epochs'], ctx['lr'], [EKD(teachers)], ctx['quiet'])[1]
+    learn, rec = fit_seeded(ctx['dls'], mk, seed, ctx['epochs'], ctx['lr'], [EKD(teachers)], ctx['quiet'])
+    return {**rec, '_model': learn.model}
 
 # %% ../nbs/30_experiments.ipynb #c011
 def cohort_method(make_cb:Callable, doc:str='') -> Method:
@@ -93,7 +97,7 @@ def cohort_method(make_cb:Callable, doc:str='') -> Method:
         rec = run_record(learn, fit_timed(learn, ctx['epochs'], ctx['lr'], ctx['quiet']))
         rec['history']['accuracy'] = rec['history']['acc_0']
         return {**rec, 'accuracy': rec['history']['acc_0'][-1], 'params': count_params(nets[0]),
-                'ensemble_accuracy': rec['history']['ensemble_accuracy'][-1]}
+                'ensemble_accuracy': rec['history']['ensemble_accuracy'][-1], '_model': nets[0]}
     return Method(run, False, doc)
 
 def generations_method(make_cb:Callable, doc:str='') -> Method:
@@ -105,10 +109,11 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
             tab = born_again(ctx['make_student'], ctx['dls'], n_gens=n, run_dir=d, epochs=ctx['epochs'], lr=ctx['lr'],
                              seeds=100*seed, method_cb=make_cb(ctx), verbose=not ctx['quiet'])
             secs = time.perf_counter() - start
+            last = load_generation(d, n - 1, ctx['make_student'])
         acc = [1 - e/100 for e in tab.error]
         return dict(history={'accuracy': acc}, accuracy=acc[-1], params=count_params(ctx['make_student']()),
                     secs_per_epoch=secs/(n*ctx['epochs']), generation_accuracy=acc,
-                    ensemble_accuracy=1 - tab.ens_error.iloc[-1]/100 if n > 1 else None)
+                    ensemble_accuracy=1 - tab.ens_error.iloc[-1]/100 if n > 1 else None, _model=last)
     return Method(run, False, doc)
 
 # %% ../nbs/30_experiments.ipynb #c012
@@ -145,9 +150,38 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
                            seeds=list(seeds), **settings),
                teachers=[dict(params=count_params(t)) for t in teachers], runs={})
     for m in methods: res['runs'][m] = [METHODS[m].run(ctx, s) for s in seeds]
+    res['_figures'] = figure_data(dls, teachers, {m: rs[0].pop('_model') for m, rs in res['runs'].items()})
+    for rs in res['runs'].values():
+        for r in rs: r.pop('_model', None)
     return res
 
 # %% ../nbs/30_experiments.ipynb #c017
+def figure_data(dls:DataLoaders, teachers:list, models:dict) -> dict:
+    "Validation probabilities of `teachers` and of each method's network in `models`, their embeddings, the targets"
+    probs = {m: valid_probs(net, dls)[0] for m, net in models.items()}
+    teacher_probs, y = [valid_probs(t, dls)[0] for t in teachers], valid_probs(next(iter(models.values())), dls)[1]
+    x = torch.cat([b[0] for b in dls.valid]).cpu()[:1000]
+    feats = {m: student_embeddings(net.cpu(), x) for m, net in models.items()}
+    return dict(teacher_probs=teacher_probs, probs=probs, feats=feats, targets=y, n_embedded=len(x))
+
+def report_figures(res:dict) -> dict:
+    "Title → plotly figure for the report: training curves, ensemble effect, diversity, embeddings"
+    figs = {'Validation accuracy and training loss per epoch (mean over seeds)': curves_figure(res)}
+    fd = res.get('_figures')
+    if not fd: return figs
+    y, probs = fd['targets'], fd['probs']
+    if fd['teacher_probs']:
+        student = next((m for m in ('kd', 'pfeed', 'ft') if m in probs), None)
+        figs[f"Ensemble effect of the teachers{f' (line: the {student} student)' if student else ''}"] = plot_ensemble_effect(
+            torch.stack(fd['teacher_probs']), y, probs[student] if student else None,
+            names=[f'teacher {i+1}' for i in range(len(fd['teacher_probs']))])
+    if len(probs) > 1: figs["Pairwise disagreement of the methods' networks (seed 0)"] = plot_diversity(
+        torch.stack(list(probs.values())), y, names=list(probs))
+    n = fd['n_embedded']
+    figs['Embeddings (PCA of pooled features, seed 0)'] = plot_embeddings({m: (f, y[:n]) for m, f in list(fd['feats'].items())[:4]})
+    return figs
+
+# %% ../nbs/30_experiments.ipynb #c019
 def summarize(res:dict) -> list[dict]:
     "One row per method: accuracy mean and std over seeds (last epoch), parameters, seconds per epoch"
     rows = []
@@ -167,7 +201,7 @@ def format_table(rows:list[dict]) -> str:
         lines.append(f"{r['method']:<10} {acc:>16} {r['n_seeds']:>5} {r['params']:>9,} {r['secs_per_epoch']:>8.2f}")
     return '\n'.join(lines)
 
-# %% ../nbs/30_experiments.ipynb #c018
+# %% ../nbs/30_experiments.ipynb #c020
 def atomic_write(path, text:str):
     "Write `text` to `path` through a temporary file in the same folder and an atomic rename"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +212,7 @@ def atomic_write(path, text:str):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-# %% ../nbs/30_experiments.ipynb #c019
+# %% ../nbs/30_experiments.ipynb #c021
 def curves_figure(res:dict):
     "Plotly figure: validation accuracy and training loss per epoch, mean over seeds, one line per method"
     import plotly.graph_objects as go
@@ -193,17 +227,17 @@ def curves_figure(res:dict):
     return fig
 
 def write_report(res:dict, out) -> tuple[Path, Path]:
-    "Write `results.json` and a self-contained `report.html` (curves and table) to folder `out`"
+    "Write `results.json` and a self-contained `report.html` (table and figures) to folder `out`"
     out = Path(out)
-    res = {**res, 'summary': summarize(res)}
-    atomic_write(out/'results.json', json.dumps(res, indent=1))
-    table = format_table(res['summary']).replace('&', '&amp;').replace('<', '&lt;')
-    html = curves_figure(res).to_html(include_plotlyjs=True, full_html=False)
-    atomic_write(out/'report.html', f"<!doctype html><html><head><meta charset='utf-8'><title>feed_nb report</title></head>"
-                                    f"<body><h1>feed_nb comparison</h1><pre>{table}</pre>{html}</body></html>")
+    public = {k: v for k, v in res.items() if not k.startswith('_')}
+    public['summary'] = summarize(res)
+    atomic_write(out/'results.json', json.dumps(public, indent=1))
+    table = format_table(public['summary']).replace('&', '&amp;').replace('<', '&lt;')
+    page = figures_html(report_figures(res), title='feed_nb comparison')
+    atomic_write(out/'report.html', page.replace('<body>', f'<body>\n<h1>feed_nb comparison</h1>\n<pre>{table}</pre>', 1))
     return out/'results.json', out/'report.html'
 
-# %% ../nbs/30_experiments.ipynb #c022
+# %% ../nbs/30_experiments.ipynb #c024
 def demo(out='runs/demo', epochs:int=10, seeds=(0, 1, 2)):
     "Scratch vs KD on the embedded digits: print the table, write results.json and report.html to `out`"
     res = compare(('scratch', 'kd'), epochs=epochs, teacher_epochs=epochs, seeds=seeds)
