@@ -12,7 +12,7 @@ import copy
 from .core import *
 
 # %% auto #0
-__all__ = ['Paraphraser', 'Translator', 'feature_map', 'feature_shapes', 'train_paraphraser', 'FactorTransfer',
+__all__ = ['Paraphraser', 'Translator', 'feature_map', 'feature_shapes', 'train_paraphraser', 'FactorTransfer', 'match_spatial',
            'reconstruction_error', 'reconstruction_losses']
 
 # %% ../nbs/11_factor_transfer.ipynb #c006
@@ -215,16 +215,18 @@ def remove_hooks(self:FactorTransfer):
 def _paraphrase(self:FactorTransfer, f):
     return f if self.paraphraser is None else self.paraphraser.encode(f)
 
-@patch
-def _match(self:FactorTransfer, f_s, f_t):
-    "`f_s`, `f_t` on one spatial grid: as they are, area-averaged to the smaller grid, or an error"
+def match_spatial(f_s:Tensor, f_t:Tensor, spatial:str='error') -> tuple:
+    "`f_s`, `f_t` on one spatial grid: unchanged, area-resized to the smaller one ('interpolate'), or an error"
     hw_s, hw_t = f_s.shape[-2:], f_t.shape[-2:]
     if hw_s == hw_t: return f_s, f_t
-    if self.spatial == 'error':
+    if spatial != 'interpolate':
         raise ValueError(f"Student factor {tuple(f_s.shape[1:])} and teacher factor {tuple(f_t.shape[1:])} differ in spatial "
                          "size; pick feature layers of the same size or pass spatial='interpolate'")
     hw = tuple(min(a, b) for a, b in zip(hw_s, hw_t))
     return F.adaptive_avg_pool2d(f_s, hw), F.adaptive_avg_pool2d(f_t, hw)
+
+@patch
+def _match(self:FactorTransfer, f_s, f_t): return match_spatial(f_s, f_t, self.spatial)
 
 @patch
 def _probe(self:FactorTransfer):

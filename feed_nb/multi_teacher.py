@@ -13,12 +13,11 @@ from .core import *
 from .data import digits_dls
 from .models import CifarResNet, create_model, embeddings
 from .kd import KD
-from .factor_transfer import Translator, feature_map
+from .factor_transfer import Translator, feature_map, match_spatial
 
 # %% auto #0
 __all__ = ['CompNet', 'ekd_pair_loss', 'ekd_kd_loss', 'JointDistiller', 'student_branches', 'EKD', 'student_embeddings',
-           'train_nets', 'limited_data_experiment', 'pfeed_loss', 'match_spatial', 'FEED', 'ensemble_accuracy',
-           'ensemble_comparison']
+           'train_nets', 'limited_data_experiment', 'pfeed_loss', 'FEED', 'ensemble_accuracy', 'ensemble_comparison']
 
 # %% ../nbs/12_multi_teacher.ipynb #c005
 class CompNet(nn.Module):
@@ -202,16 +201,6 @@ def pfeed_loss(fs_s:list, fs_t:list, p:int=1, reduction:str='mean') -> Tensor:
     "FEED eqs. 4–5: the sum over teachers n of `factor_loss(fs_s[n], fs_t[n])`, `fs_s[n]` the student translated for teacher n"
     if len(fs_s) != len(fs_t): raise ValueError(f"{len(fs_s)} translated student factors for {len(fs_t)} teachers")
     return sum(factor_loss(f_s, f_t, p, reduction) for f_s, f_t in zip(fs_s, fs_t))
-
-def match_spatial(f_s:Tensor, f_t:Tensor, spatial:str='error') -> tuple:
-    "`f_s`, `f_t` on one spatial grid: unchanged, area-resized to the smaller one ('interpolate'), or an error"
-    hw_s, hw_t = f_s.shape[-2:], f_t.shape[-2:]
-    if hw_s == hw_t: return f_s, f_t
-    if spatial != 'interpolate':
-        raise ValueError(f"Student factor {tuple(f_s.shape[1:])} and teacher factor {tuple(f_t.shape[1:])} differ in spatial "
-                         "size; choose feature layers of the same size or pass spatial='interpolate'")
-    hw = tuple(min(a, b) for a, b in zip(hw_s, hw_t))
-    return F.adaptive_avg_pool2d(f_s, hw), F.adaptive_avg_pool2d(f_t, hw)
 
 # %% ../nbs/12_multi_teacher.ipynb #c041
 class FEED(Distiller):
