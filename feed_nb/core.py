@@ -17,7 +17,7 @@ from torch.utils.data import TensorDataset
 # %% auto #0
 __all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'soft_kd_loss', 'kd_loss',
            'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'Distiller', 'TensorDS',
-           'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn']
+           'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'same_architecture', 'TeacherStack']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -104,21 +104,26 @@ class Distiller(Callback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers', 'owned', '_cache')
+    _stateattrs = ('teachers', 'owned', '_cache', '_stack', '_t_out')
     cacheable = False # subclasses whose teacher outputs depend on the input alone may serve them from a cache
-    def __init__(self, teachers=None, cache:bool=False):
+    cache_limit = 2**30 # bytes: a larger teacher-output table is not built (a warning says so) and teachers run per batch
+    def __init__(self, teachers=None, cache:bool=False, batched='auto'):
         self.teachers = [as_module(t) for t in L(teachers)]
         self.owned, self.history, self.cache, self._cache = nn.ModuleList(), {}, cache, None
+        self.batched, self._stack, self._t_out, self._prefetch = batched, None, None, False
 
     def before_fit(self):
         self._check_teachers()
         self.teachers = [freeze(t, self.dls.device) for t in self.teachers]
+        self._follow_student(self.teachers)
         self._batch = {c: [] for c in self.components}
         self._epoch = {}
         self._mets = [] if self.learn.lock.locked() else [ValueMetric(partial(self._epoch.get, c), c) for c in self.components]
         self.learn.metrics = self.learn.metrics + self._mets
         self._attach_owned()
+        self._setup_stack()
         self._setup_cache()
+        self._setup_prefetch()
 
 # %% ../nbs/00_core.ipynb #c023
 @patch
@@ -154,6 +159,7 @@ def after_fit(self:Distiller):
     if self._in_opt and self.learn.opt is not None: opt_remove_params(self.learn.opt, self._owned_params())
     self._in_opt = False
     self._drop_cache()
+    self._t_out = self._stack = None
 
 @patch
 def epoch_means(self:Distiller) -> dict:
@@ -180,36 +186,60 @@ _known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedP
 
 @patch
 def teacher_forward(self:Distiller, xb) -> list:
-    "The teachers' outputs for inputs `xb` (default: each teacher's logits)"
+    "The teachers' outputs for inputs `xb` (default: each teacher's logits, in one batched call when `batched_`)"
+    if self._stack is not None: return self._stacked_forward(xb)
     return [t(*xb) for t in self.teachers]
 
 @patch
 def teacher_outputs(self:Distiller) -> list:
-    "This batch's teacher outputs, from the cache when it is on, else computed under `no_grad`"
+    "This batch's teacher outputs: from the cache, or computed once under `no_grad` (in `before_batch` when that is safe)"
     if self._cache is not None: return [c[self._idx] for c in self._cache]
-    with torch.no_grad(): return self.teacher_forward(self.xb)
+    if self._t_out is None:
+        with torch.no_grad(): self._t_out = self.teacher_forward(self.xb)
+    return self._t_out
 
 # %% ../nbs/00_core.ipynb #c027
 @patch
+def _batch_rewriters(self:Distiller) -> list:
+    "Other callbacks that may change the batch in `before_batch` (MixUp, CutMix, …)"
+    return [c for c in self.learn.cbs if c is not self and hasattr(type(c), 'before_batch')
+            and type(c).__name__ not in _known_batch_cbs and not isinstance(c, Distiller)]
+
+@patch
 def _cache_safe(self:Distiller) -> bool:
     dl = self.dls.train
-    others = [c for c in self.learn.cbs if c is not self and hasattr(type(c), 'before_batch')
-              and type(c).__name__ not in _known_batch_cbs and not isinstance(c, Distiller)]
     ds = dl.dataset.orig if isinstance(dl.dataset, _IndexedDS) else dl.dataset
     tfms = [f for n in ('after_item', 'before_batch', 'after_batch') for f in getattr(getattr(dl, n, None), 'fs', [])]
-    return isinstance(ds, TensorDS) and len(ds.tensors) == 2 and not any(isinstance(f, RandTransform) for f in tfms) and not others
+    return (isinstance(ds, TensorDS) and len(ds.tensors) == 2 and not any(isinstance(f, RandTransform) for f in tfms)
+            and not self._batch_rewriters())
 
 @patch
 def _setup_cache(self:Distiller):
-    "Compute the teachers' outputs over the training set once, when it is safe and asked for"
+    "Compute the teachers' outputs over the training set once, when it is safe, asked for and within `cache_limit`"
     self._drop_cache()
     if not (self.cacheable and self.cache and not self.learn.lock.locked() and self._cache_safe()): return
-    dl = self.dls.train
-    x = dl.dataset.tensors[0]
+    dl, n_inp = self.dls.train, self.dls.n_inp
+    state = random.getstate()  # `dl.new` draws its own rng from Python's: keep the user's random stream as it was
+    ordered = dl.new(shuffle=False, drop_last=False)  # the same transforms as training, in data set order
+    random.setstate(state)
+    outs, limit = [], self.cache_limit
     with torch.no_grad():
-        outs = [self.teacher_forward((to_device(x[i:i+dl.bs], dl.device),)) for i in range(0, len(x), dl.bs)]
+        for i, b in enumerate(ordered):
+            outs.append([o.detach() for o in self.teacher_forward(b[:n_inp])])
+            need = sum(o.numel()*o.element_size() for o in outs[0]) * len(ordered)
+            if i == 0 and need > limit:
+                warn(f"{type(self).__name__}: the teacher-output cache would take {need/2**20:,.0f} MiB, more than "
+                     f"cache_limit={limit/2**20:,.0f} MiB; the teachers run on every batch instead. Raise `cache_limit` "
+                     "on the callback to cache anyway, or pass cache=False to silence this.")
+                return
     self._cache = [torch.cat(o) for o in zip(*outs)]
     dl.dataset = _IndexedDS(dl.dataset)
+
+@patch
+def _setup_prefetch(self:Distiller):
+    "Teachers run in `before_batch` when their outputs depend on the inputs alone and no other callback rewrites them"
+    self._t_out = None
+    self._prefetch = bool(self.cacheable and self.teachers and not self._batch_rewriters())
 
 @patch
 def _drop_cache(self:Distiller):
@@ -219,10 +249,13 @@ def _drop_cache(self:Distiller):
 
 @patch
 def before_batch(self:Distiller):
-    "With the cache on, take each sample's index off the training batch"
-    if self._cache is None or not self.training: return
-    *xb, y, self._idx = (*self.xb, *self.yb)
-    self.learn.xb, self.learn.yb = tuple(xb), (y,)
+    "Take each sample's index off a cached training batch, or run the teachers before the student when that is safe"
+    self._t_out = None
+    if not self.training: return
+    if self._cache is not None:
+        *xb, y, self._idx = (*self.xb, *self.yb)
+        self.learn.xb, self.learn.yb = tuple(xb), (y,)
+    elif self._prefetch: self.teacher_outputs()
 
 # %% ../nbs/00_core.ipynb #c029
 def opt_add_params(opt, params):
@@ -248,6 +281,7 @@ def _owned_params(self:Distiller): return [p for p in self.owned.parameters() if
 @patch
 def _attach_owned(self:Distiller):
     self.owned.to(self.dls.device)
+    self._follow_student([self.owned])
     self._in_opt = not self.learn.lock.locked() and self.learn.opt is not None
     if self._in_opt: opt_add_params(self.learn.opt, self._owned_params())
 
@@ -276,7 +310,8 @@ def __getstate__(self:Distiller):
 def _init_state(self:Distiller):
     "Called when unpickled: teachers are never saved, so start without them"
     self._state = {}
-    if not hasattr(self, 'teachers'): self.teachers, self.owned, self._cache = None, nn.ModuleList(), None
+    if not hasattr(self, 'teachers'): self.teachers, self.owned, self._cache, self._stack = None, nn.ModuleList(), None, None
+    self._t_out = None
 
 # %% ../nbs/00_core.ipynb #c034
 def synth_dls(n:int=256, n_classes:int=4, shape=(1, 8, 8), bs:int=32, seed:int=0, device=None) -> DataLoaders:
@@ -301,3 +336,93 @@ class _TinyCNN(nn.Module):
 def tiny_cnn(n_in:int=1, n_classes:int=4, w:int=8) -> nn.Module:
     "A two-stage CNN for tests; `feature_layer` is its last stage"
     return _TinyCNN(n_in, n_classes, w)
+
+# %% ../nbs/00_core.ipynb #c036
+import time, random
+from copy import deepcopy
+from torch.func import stack_module_state, functional_call, vmap
+
+def same_architecture(models) -> bool:
+    "True when `models` are of one class with the same parameter and buffer names, shapes and dtypes"
+    def sig(m): return type(m), [(n, t.shape, t.dtype) for n, t in [*m.named_parameters(), *m.named_buffers()]]
+    return len(models) > 0 and all(sig(m) == sig(models[0]) for m in models[1:])
+
+class TeacherStack:
+    "k frozen teachers of one architecture run as one `vmap` over their stacked weights; returns what the loop would"
+    def __init__(self, teachers, # frozen networks of one architecture (see `same_architecture`)
+                 layers=(), # names of layers whose outputs to return too (the same layer in every teacher)
+                ):
+        teachers = list(teachers)
+        if not same_architecture(teachers):
+            raise ValueError("TeacherStack needs teachers of one architecture (same class, parameter names and shapes); "
+                             "pass batched=False to run them one by one")
+        self.k, self.layers = len(teachers), list(layers)
+        self.params, self.buffers = stack_module_state(teachers)
+        self.base = deepcopy(teachers[0]).to('meta')
+        for m in self.base.modules():  # hooks users placed on the teacher must not fire inside vmap
+            for d in ('_forward_hooks', '_forward_pre_hooks', '_forward_hooks_with_kwargs', '_forward_pre_hooks_with_kwargs',
+                      '_forward_hooks_always_called', '_backward_hooks', '_backward_pre_hooks'):
+                if isinstance(getattr(m, d, None), dict): getattr(m, d).clear()
+        self._store = {}
+        for n, l in enumerate(self.layers):
+            find_layer(self.base, l).register_forward_hook(lambda m, i, o, n=n: self._store.__setitem__(n, o))
+        self._fn = vmap(self._one, in_dims=(0, 0, None))
+
+    def _one(self, params, buffers, x):
+        out = functional_call(self.base, (params, buffers), (x,))
+        return out, [self._store.pop(n) for n in range(len(self.layers))]
+
+    @torch.no_grad()
+    def __call__(self, x) -> tuple:
+        "The k teachers' outputs for `x` (a list), and the k outputs of each of `layers` (a list per layer)"
+        out, feats = self._fn(self.params, self.buffers, x)
+        return list(out.unbind(0)), [list(f.unbind(0)) for f in feats]
+
+# %% ../nbs/00_core.ipynb #c040
+def _time(fn, x, reps=3):
+    "Median seconds of `fn(x)` on the GPU (after one warm-up call)"
+    fn(x); times = []
+    for _ in range(reps):
+        torch.cuda.synchronize(); t0 = time.perf_counter(); fn(x); torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times)//2]
+
+@patch
+def _setup_stack(self:Distiller):
+    "Choose between the loop and a `TeacherStack` (`batched`: 'auto', True or False)"
+    self._stack, self.batched_ = None, False
+    ts, b = self.teachers or [], self.batched
+    if b not in ('auto', True, False): raise ValueError(f"batched must be 'auto', True or False, got {b!r}")
+    if b is False or len(ts) < 2: return
+    if b == 'auto' and (self.dls.device is None or torch.device(self.dls.device).type != 'cuda' or not same_architecture(ts)): return
+    layers = getattr(self, 'stack_layers', ())
+    if layers is None:
+        if b is True: raise ValueError(f"{type(self).__name__}: batched=True needs one feature layer name for all teachers")
+        return
+    stack = TeacherStack(ts, layers)
+    if b == 'auto':
+        x = self.dls.train.one_batch()[0]
+        with torch.no_grad():
+            if _time(stack, x) >= _time(lambda x: [t(x) for t in ts], x): return
+    self._stack, self.batched_ = stack, True
+
+@patch
+def _stacked_forward(self:Distiller, xb) -> list:
+    "The teachers' logits from the stack; their `stack_layers` outputs go to `_stack_feats`"
+    outs, self._stack_feats = self._stack(*xb)
+    return outs
+
+# %% ../nbs/00_core.ipynb #c042
+def _conv_weights(m): return [p for p in m.parameters() if p.dim() == 4]
+
+@patch
+def _follow_student(self:Distiller, modules):
+    "Give `modules` the student's floating dtype and, if its convolutions are channels-last, that memory format"
+    ps = [p for p in self.learn.model.parameters() if p.is_floating_point()]
+    if not ps: return
+    dtype = ps[0].dtype
+    ws = [w for w in _conv_weights(self.learn.model) if w.shape[-2:] != (1, 1)]
+    cl = bool(ws) and all(w.is_contiguous(memory_format=torch.channels_last) for w in ws)
+    for m in modules:
+        if any(p.is_floating_point() and p.dtype != dtype for p in m.parameters()): m.to(dtype)
+        if cl and _conv_weights(m): m.to(memory_format=torch.channels_last)

@@ -65,8 +65,9 @@ class BAN(Distiller):
                  variant:str='ban', # 'ban' (teacher only), 'ban+l' (plus labels), 'cwtm' (eq. 10), 'dkpp' (eq. 11)
                  generator:torch.Generator|None=None, # random draws of DKPP's permutations (default: torch's global RNG)
                  cache:bool=True, # compute the teachers' logits once when the training inputs are deterministic
+                 batched='auto', # an ensemble of one architecture as one vmapped forward ('auto': on CUDA when faster)
                 ):
-        super().__init__(teachers, cache=cache)
+        super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("BAN needs at least one teacher")
         if variant not in self.variants: raise ValueError(f"variant must be one of {self.variants}, got {variant!r}")
         self.variant, self.generator = variant, generator

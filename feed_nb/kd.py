@@ -21,8 +21,9 @@ class KD(Distiller):
                  T:float=4., # softmax temperature (FEED's setup: 4)
                  alpha:float=0.9, # weight of the distillation term; 1-alpha weighs the label loss
                  cache:bool=True, # compute the teachers' outputs once when the training inputs are deterministic
+                 batched='auto', # teachers of one architecture as one vmapped forward ('auto': on CUDA when faster)
                 ):
-        super().__init__(teachers, cache=cache)
+        super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("KD needs at least one teacher")
         if not 0 <= alpha <= 1: raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         if T <= 0: raise ValueError(f"T must be positive, got {T}")

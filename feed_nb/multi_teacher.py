@@ -56,9 +56,11 @@ def ekd_kd_loss(qs_s:list, qs_t:list, T:float=10., t_on:str='both') -> Tensor:
 # %% ../nbs/12_multi_teacher.ipynb #c012
 class JointDistiller(Distiller):
     "A `Distiller` whose teachers are trained with the student when `finetune_teachers`, frozen otherwise"
-    def __init__(self, teachers=None, finetune_teachers:bool=False):
-        super().__init__(teachers)
+    def __init__(self, teachers=None, finetune_teachers:bool=False, cache:bool=False, batched='auto'):
+        # trained teachers change every step: no cached outputs, no stacked copy of their weights
+        super().__init__(teachers, cache=cache and not finetune_teachers, batched=False if finetune_teachers else batched)
         self.finetune_teachers = finetune_teachers
+        self.cacheable = type(self).cacheable and not finetune_teachers  # outputs of trained teachers are never reused
         if finetune_teachers:
             for t in self.teachers: self.own(t)
 
@@ -70,10 +72,6 @@ class JointDistiller(Distiller):
         try: super().before_fit()
         finally: self.teachers = teachers
 
-    def teachers_ctx(self):
-        "Gradients through the teachers only when they are trained"
-        return nullcontext() if self.finetune_teachers else torch.no_grad()
-
 # %% ../nbs/12_multi_teacher.ipynb #c014
 def student_branches(model:nn.Module) -> list:
     "The parallel branches of a multi-branch student, or `[model]` for a plain network"
@@ -83,15 +81,17 @@ def student_branches(model:nn.Module) -> list:
 # %% ../nbs/12_multi_teacher.ipynb #c015
 class EKD(JointDistiller):
     "Ensemble knowledge distillation, eq. 5: `alpha·CE(P_t,y) + beta·CE(P_s,y) + gamma·L_KD` (eq. 8), branch i ↔ teacher i"
-    components = ('ce_t', 'ce', 'kd')
+    components, cacheable = ('ce_t', 'ce', 'kd'), True
     _stateattrs = Distiller._stateattrs + ('y_t', '_hooks')
     def __init__(self, teachers, # N_t networks (or `Learner`s), one per student branch
                  alpha:float=.5, beta:float=.5, gamma:float=.6, # weights of eq. 5 (the paper's tuned values)
                  T:float=10., # temperature of the KL terms
                  finetune_teachers:bool=True, # train the teachers jointly by the alpha term (the paper) or freeze them
                  t_on:str='both', # soften 'both' sides (standard KD, with T²) or the 'teacher' only (printed eq. 8)
+                 cache:bool=True, # frozen teachers only: compute their logits once when the training inputs are deterministic
+                 batched='auto', # frozen teachers of one architecture: one vmapped forward ('auto': on CUDA when faster)
                 ):
-        super().__init__(teachers, finetune_teachers)
+        super().__init__(teachers, finetune_teachers, cache, batched)
         if not self.teachers: raise ValueError("EKD needs at least one teacher")
         if t_on not in ('both', 'teacher'): raise ValueError(f"t_on must be 'both' or 'teacher', got {t_on!r}")
         store_attr('alpha,beta,gamma,T,t_on')
@@ -122,7 +122,8 @@ def after_fit(self:EKD):
 @patch
 def after_pred(self:EKD):
     if not self.training: return
-    with self.teachers_ctx(): self.y_t = [t(*self.xb) for t in self.teachers]
+    if self.finetune_teachers: self.y_t = [t(*self.xb) for t in self.teachers]
+    else: self.y_t = self.teacher_outputs()  # no_grad, from the cache or the stack when they are on
 
 @patch
 def after_loss(self:EKD):
@@ -205,7 +206,7 @@ def pfeed_loss(fs_s:list, fs_t:list, p:int=1, reduction:str='mean') -> Tensor:
 # %% ../nbs/12_multi_teacher.ipynb #c041
 class FEED(Distiller):
     "Parallel FEED, eqs. 4–5: `CE + beta·Σ_n ‖x_n/‖x_n‖₂ − T_n(F_S)/‖T_n(F_S)‖₂‖₁`, one translator `T_n` per teacher"
-    components = ('ce', 'ft')
+    components, cacheable = ('ce', 'ft'), True
     _stateattrs = Distiller._stateattrs + ('hooks', 'pairs')
     def __init__(self, teachers, # k trained networks (modules or `Learner`s)
                  beta:float=500., # weight of the feature term (FEED: 500 ResNets, 2,000 WRN/ResNeXt, with reduction='mean')
@@ -214,8 +215,10 @@ class FEED(Distiller):
                  teacher_layers=None, # one layer per teacher, or one name for all; None: each teacher's `feature_layer`
                  reduction:str='mean', # 'mean' over all B·C·H·W elements (what β assumes) or 'batchmean'
                  spatial:str='error', # maps of different H×W: 'error', or 'interpolate' (area-resize to the smaller grid)
+                 cache:bool=True, # compute the teachers' feature maps once for deterministic inputs (up to `cache_limit` bytes)
+                 batched='auto', # teachers of one architecture: one vmapped forward ('auto': on CUDA when faster)
                 ):
-        super().__init__(teachers)
+        super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("FEED needs at least one teacher")
         if p <= 0: raise ValueError(f"p must be positive, got {p}")
         if reduction not in ('mean', 'batchmean'): raise ValueError(f"reduction must be 'mean' or 'batchmean', got {reduction!r}")
@@ -273,10 +276,23 @@ def _probe(self:FEED):
 @patch
 def after_pred(self:FEED):
     if not self.training: return
-    with torch.no_grad():
-        for t in self.teachers: t(*self.xb)
     f_s = self.hooks[0].stored
-    self.pairs = [match_spatial(tr(f_s), h.stored, self.spatial) for tr, h in zip(self.translators, self.hooks[1:])]
+    self.pairs = [match_spatial(tr(f_s), f_t, self.spatial) for tr, f_t in zip(self.translators, self.teacher_outputs())]
+
+@patch
+def teacher_forward(self:FEED, xb) -> list:
+    "The teachers' feature maps for inputs `xb`: through their hooks, or from the stack"
+    if self._stack is not None:
+        self._stacked_forward(xb)
+        return self._stack_feats[0]
+    for t in self.teachers: t(*xb)
+    return [h.stored for h in self.hooks[1:]]
+
+@patch(as_prop=True)
+def stack_layers(self:FEED):
+    "The one feature layer name a stacked forward reads (None when the teachers' layers differ or are modules)"
+    ls = set(self.teacher_layers)
+    return None if len(ls) != 1 or isinstance(self.teacher_layers[0], nn.Module) else self.teacher_layers[:1]
 
 @patch
 def after_loss(self:FEED):
@@ -292,7 +308,7 @@ def after_fit(self:FEED):
     self.pairs = None
     super(FEED, self).after_fit()
 
-# %% ../nbs/12_multi_teacher.ipynb #c055
+# %% ../nbs/12_multi_teacher.ipynb #c057
 @torch.no_grad()
 def ensemble_accuracy(models, dl) -> float:
     "Accuracy on `dl` of the mean softmax of `models` (the 'Ens' column of FEED's Table 4), each in eval mode"
@@ -305,7 +321,7 @@ def ensemble_accuracy(models, dl) -> float:
     for m, was in zip(ms, modes): m.train(was)
     return float(correct/n)
 
-# %% ../nbs/12_multi_teacher.ipynb #c056
+# %% ../nbs/12_multi_teacher.ipynb #c058
 def ensemble_comparison(dls:DataLoaders, make_student:Callable, # `make_student()` builds a fresh student
                         teachers, # trained networks (modules or `Learner`s), e.g. the student's architecture from other seeds
                         epochs:int=10, seeds=(0,), lr:float=1e-2,

@@ -239,6 +239,7 @@ def _build(self:AFD, shapes, device):
                                     for k, l in self.pairs]).to(device)
     self.discs = nn.ModuleList([Discriminator(shapes[l][0], tuple(shapes[l][1:]), self.nf) for k, l in self.pairs]).to(device)
     if num_distrib() > 1: self._broadcast()
+    self._follow_student([self.discs, self.transfers])  # dtype and channels-last like the networks
     self._d_params = list(self.discs.parameters())
     g_params = [p for p in [*self.cohort.parameters(), *self.transfers.parameters()] if p.requires_grad]
     self._adv_params = self._d_params + g_params
