@@ -1,9 +1,9 @@
-"""Shared pieces of the benchmarks: CIFAR-shaped synthetic batches, a step timer for fastai learners,
-and plain PyTorch loops doing the same maths, so that ratios are measured side by side in one process."""
+"""Shared pieces of the benchmarks: CIFAR-shaped synthetic batches, runs of a fastai `Learner` and of a plain PyTorch
+loop over the same batches, and `compare_steps`, which times several runs *interleaved* (A B C A B C ...) so that a
+change of machine load hits every variant alike and the ratios stay meaningful on a shared 2-core machine."""
 import time, statistics, platform, os
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastai.basics import *
-from fastai.callback.fp16 import MixedPrecision
 from feed_nb.core import TensorDS, soft_kd_loss, average_probs, freeze, count_params
 from feed_nb.models import create_model
 
@@ -11,7 +11,7 @@ def device_of(name='auto'):
     return torch.device('cuda' if name == 'auto' and torch.cuda.is_available() else ('cpu' if name == 'auto' else name))
 
 def sync(dev):
-    if dev.type == 'cuda': torch.cuda.synchronize()
+    if torch.device(dev).type == 'cuda': torch.cuda.synchronize()
 
 def cifar_batches(n_batches, bs, n_classes=100, size=32, seed=0):
     "`n_batches` random CIFAR-shaped batches (inputs and labels) on the CPU"
@@ -19,56 +19,116 @@ def cifar_batches(n_batches, bs, n_classes=100, size=32, seed=0):
     return [(torch.randn(bs, 3, size, size, generator=g), torch.randint(0, n_classes, (bs,), generator=g)) for _ in range(n_batches)]
 
 def dls_from_batches(batches, device):
-    "fastai `DataLoaders` that yield exactly `batches`, in order (no shuffling, no augmentation)"
+    "fastai `DataLoaders` that yield exactly `batches`, in order (no shuffling, no augmentation, no worker processes)"
     x, y = torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
     bs = len(batches[0][1])
-    return DataLoaders.from_dsets(TensorDS(x, y), TensorDS(x[:bs], y[:bs]), bs=bs, shuffle=False, drop_last=False, device=device)
+    return DataLoaders.from_dsets(TensorDS(x, y), TensorDS(x[:bs], y[:bs]), bs=bs, shuffle=False, drop_last=False,
+                                  device=device, num_workers=0)
+
+def model_of(arch, seed=0, n_classes=100, n_in=3):
+    "`create_model(arch)` with its weights drawn from `seed`"
+    torch.manual_seed(seed)
+    return create_model(arch, n_classes, n_in)
 
 class StepTimer(Callback):
     "Time each training step from `before_batch` to `after_batch` (data loading excluded)"
-    order = -100
+    order, rewrites_batch = -100, False  # it only looks: distillers keep their teacher-output cache and ordering
     def before_fit(self): self.times = []
     def before_batch(self):
         if self.training: sync(self.dls.device); self.t0 = time.perf_counter()
     def after_batch(self):
         if self.training: sync(self.dls.device); self.times.append(time.perf_counter() - self.t0)
 
-def fastai_step_time(model, batches, cbs, device, warmup=2, lr=1e-2):
-    "Median seconds per training step of a fastai `Learner` (SGD with momentum) with `cbs`"
-    dls = dls_from_batches(batches, device)
-    timer = StepTimer()
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=[timer, *cbs])
-    with learn.no_bar(), learn.no_logging(), learn.removed_cbs(learn.recorder): learn.fit(1, lr)
-    return statistics.median(timer.times[warmup:])
+class FastaiRun:
+    "One pass of a fastai `Learner` (SGD, momentum 0.9, constant lr) with `cbs` over `batches`; calling it returns the step times"
+    def __init__(self, model, batches, cbs=(), device='cpu', lr=1e-2, loss_func=None, learner=None):
+        self.timer = StepTimer()
+        if learner is None:
+            learner = Learner(dls_from_batches(batches, device), model, loss_func=loss_func or CrossEntropyLossFlat(),
+                              opt_func=partial(SGD, mom=0.9), cbs=list(cbs))
+        self.learn, self.lr = learner, lr
+        self.learn.add_cb(self.timer)
+    def __call__(self):
+        with self.learn.no_bar(), self.learn.no_logging(), self.learn.removed_cbs(self.learn.recorder): self.learn.fit(1, self.lr)
+        return list(self.timer.times)
 
-def plain_step_time(model, batches, loss_fn, device, warmup=2, lr=1e-2):
-    "Median seconds per step of a plain PyTorch loop: forward, `loss_fn(model, x, y)`, backward, SGD step"
-    model.to(device).train()
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    times = []
-    for x, y in batches:
-        x, y = x.to(device), y.to(device)
-        sync(device); t0 = time.perf_counter()
-        loss = loss_fn(model, x, y)
-        loss.backward(); opt.step(); opt.zero_grad()
-        sync(device); times.append(time.perf_counter() - t0)
-    return statistics.median(times[warmup:])
+class PlainRun:
+    "One pass of a plain loop: `loss = loss_fn(x, y)`, backward, `opt.step()`, `opt.zero_grad()`, then `after_step()`"
+    def __init__(self, model, batches, loss_fn, device='cpu', lr=1e-2, params=None, after_step=None):
+        self.model, self.batches, self.loss_fn, self.dev, self.after_step = model.to(device), batches, loss_fn, torch.device(device), after_step
+        self.opt = torch.optim.SGD(list(params if params is not None else model.parameters()), lr=lr, momentum=0.9)
+    def __call__(self):
+        self.model.train()
+        times = []
+        for x, y in self.batches:
+            x, y = x.to(self.dev), y.to(self.dev)
+            sync(self.dev); t0 = time.perf_counter()
+            loss = self.loss_fn(x, y)
+            loss.backward(); self.opt.step(); self.opt.zero_grad()
+            if self.after_step is not None: self.after_step()
+            sync(self.dev); times.append(time.perf_counter() - t0)
+        return times
 
-def forward_time(model, batches, device, warmup=2):
-    "Median seconds of one no-grad eval forward pass"
-    model.to(device).eval()
-    times = []
-    with torch.no_grad():
-        for x, _ in batches:
-            x = x.to(device); sync(device); t0 = time.perf_counter()
-            model(x); sync(device); times.append(time.perf_counter() - t0)
-    return statistics.median(times[warmup:])
+class ForwardRun:
+    "No-grad eval forward passes of `model` over `batches`; calling it returns their times"
+    def __init__(self, model, batches, device='cpu'): self.model, self.batches, self.dev = model.to(device).eval(), batches, torch.device(device)
+    def __call__(self):
+        times = []
+        with torch.no_grad():
+            for x, _ in self.batches:
+                x = x.to(self.dev); sync(self.dev); t0 = time.perf_counter()
+                self.model(x); sync(self.dev); times.append(time.perf_counter() - t0)
+        return times
+
+class FnRun:
+    "Time `fn()` `n` times (it must do its own work on the device)"
+    def __init__(self, fn, n=8, device='cpu'): self.fn, self.n, self.dev = fn, n, device
+    def __call__(self):
+        times = []
+        for _ in range(self.n):
+            sync(self.dev); t0 = time.perf_counter(); self.fn(); sync(self.dev); times.append(time.perf_counter() - t0)
+        return times
+
+def compare_steps(runs:dict, rounds:int=3, skip:int=1) -> dict:
+    "Median seconds per step of each run: one untimed warm-up pass each, then `rounds` interleaved passes (first `skip` steps of each dropped)"
+    for r in runs.values(): r()
+    times = {k: [] for k in runs}
+    for _ in range(rounds):
+        for k, r in runs.items(): times[k] += r()[skip:]
+    return {k: statistics.median(v) for k, v in times.items()}
+
+def ms(s): return f'{1e3*s:.1f}'
+
+def row(bench, k, fastai, plain, target, plain_note=''):
+    "A table row: the ratio of `fastai` to `plain` seconds against `target`"
+    return dict(bench=bench, k=k, fastai_ms=ms(fastai), plain_ms=ms(plain) + plain_note, ratio=f'{fastai/plain:.3f}', target=target)
 
 def machine():
     dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    return f"{platform.node() or 'host'}: {dev}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, 'getloadavg') else ''
+    return f"{time.strftime('%Y-%m-%d')} {platform.node() or 'host'}: {dev}, torch {torch.__version__}, {torch.get_num_threads()} threads{load}"
 
-def fmt_table(rows, cols):
+COLS = ['bench', 'k', 'fastai_ms', 'plain_ms', 'ratio', 'target']
+
+def fmt_table(rows, cols=COLS):
     w = {c: max(len(c), *(len(str(r.get(c, ''))) for r in rows)) for c in cols}
     line = lambda r: '  '.join(str(r.get(c, '')).ljust(w[c]) for c in cols)
     return '\n'.join([line({c: c for c in cols}), '  '.join('-'*w[c] for c in cols), *map(line, rows)])
+
+def md_table(rows, cols=COLS):
+    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols), *('| ' + ' | '.join(str(r.get(c, '')) for c in cols) + ' |' for r in rows)])
+
+def saved_storage_bytes(loss_fn, exclude=()) -> int:
+    "Bytes of the distinct storages autograd keeps for the backward of `loss_fn()`: a tensor saved by two ops counts once, storages of `exclude` (e.g. parameters) not at all"
+    seen, total = {t.untyped_storage().data_ptr() for t in exclude}, [0]
+    def pack(t):
+        s = t.untyped_storage()
+        if s.data_ptr() not in seen: seen.add(s.data_ptr()); total[0] += s.nbytes()
+        return t
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): loss_fn().backward()
+    return total[0]
+
+def lstsq_slope(xs, ys) -> float:
+    "Least-squares slope of `ys` over `xs`"
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx)*(y - my) for x, y in zip(xs, ys)) / sum((x - mx)**2 for x in xs)
