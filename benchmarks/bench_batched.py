@@ -4,7 +4,7 @@ against the Python loop over the teachers, and what `batched='auto'` chooses on 
 Target (issue): >= 1.5x faster than the loop for k = 4 ResNet-20-sized teachers on a GPU; never slower on a CPU, which
 holds by construction: 'auto' only considers stacking on CUDA, and there only when a timing on the first batch says so.
 """
-import argparse
+
 from common import *
 from feed_nb.core import TeacherStack
 from feed_nb.kd import KD
@@ -35,9 +35,4 @@ def main(quick=False, device='auto', smoke=False):
     if quick: return p3('resnet20', 32, (4,), dev, n=4, rounds=2)
     return p3('resnet20', 128, (2, 4, 8), dev)
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--quick', action='store_true'); p.add_argument('--smoke', action='store_true'); p.add_argument('--device', default='auto')
-    a = p.parse_args()
-    print(machine())
-    print(fmt_table(main(a.quick, a.device, a.smoke)))
+if __name__ == '__main__': cli(main, __doc__)

@@ -3,7 +3,7 @@ without the cache, and proof that a random augmentation switches it off.
 
 Target (issue): with deterministic inputs, KD/pFEED epochs after the first cost <= 1.2x a scratch epoch.
 """
-import argparse
+
 from common import *
 from feed_nb.kd import KD
 from feed_nb.multi_teacher import FEED
@@ -77,9 +77,4 @@ def main(quick=False, device='auto', smoke=False):
     if quick: return epoch_runs('resnet8', 'resnet14', 32, 12, dev, 3, 3)
     return epoch_runs('resnet20', 'resnet56', 128, 16, dev, 3, 3)
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--quick', action='store_true'); p.add_argument('--smoke', action='store_true'); p.add_argument('--device', default='auto')
-    a = p.parse_args()
-    print(machine())
-    print(fmt_table(main(a.quick, a.device, a.smoke)))
+if __name__ == '__main__': cli(main, __doc__)

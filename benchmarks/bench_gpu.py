@@ -17,7 +17,7 @@ ratio = step time / scratch step time in the same precision (= scratch images/s 
 with its ResNet-20 floor, AFD and scratch ResNet-20 with scratch ResNet-56.
 On a CPU only fp32 runs (`--smoke`): fastai's `MixedPrecision` autocasts on CUDA only.
 """
-import argparse, gc
+import gc
 from common import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.callback.channelslast import ChannelsLast
@@ -106,11 +106,4 @@ def main(device='auto', smoke=False) -> list:
 
 GPU_COLS = ['bench', 'k', 'img_s', 'fastai_ms', 'plain_ms', 'ratio', 'target', 'peak_MiB', 'note']
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--smoke', action='store_true'); p.add_argument('--device', default='auto')
-    a = p.parse_args()
-    print(machine())
-    t0 = time.perf_counter()
-    print(fmt_table(main(a.device, a.smoke), GPU_COLS))
-    print(f'({time.perf_counter() - t0:.0f} s)')
+if __name__ == '__main__': cli(main, __doc__, GPU_COLS, quick=False)

@@ -6,7 +6,7 @@ P2: added step time per teacher (KD step − scratch step, over k) against that 
     bytes autograd saves for backward with 1 and 2 teachers (a frozen teacher must add none).
 All runs of one table are timed interleaved (see `common.compare_steps`).
 """
-import argparse
+
 from common import *
 from feed_nb.kd import KD
 from feed_nb.generations import BAN, ensemble_logits, soft_ce
@@ -69,9 +69,4 @@ def main(quick=False, device='auto', smoke=False):
     if quick: return p1_p2('resnet8', 'resnet14', 32, 8, (1, 2), dev, rounds=2)
     return p1_p2('resnet20', 'resnet56', 128, 10, (1, 2, 4), dev)
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--quick', action='store_true'); p.add_argument('--smoke', action='store_true'); p.add_argument('--device', default='auto')
-    a = p.parse_args()
-    print(machine())
-    print(fmt_table(main(a.quick, a.device, a.smoke)))
+if __name__ == '__main__': cli(main, __doc__)

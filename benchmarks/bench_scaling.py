@@ -11,7 +11,7 @@ S3: wall time of one `fit` epoch after the first (validation on one batch includ
     S1 step time; and the cache's one-time fill (in `before_fit`) against one teacher forward per batch.
 All runs of one sweep are timed interleaved (see `common.compare_steps`).
 """
-import argparse
+
 from common import *
 from feed_nb.core import factor_loss
 from feed_nb.kd import KD
@@ -150,12 +150,4 @@ def main(quick=False, device='auto', smoke=False) -> list:
                         c['epochs'], c['n_classes'], t, c['size'])
     return rows
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--quick', action='store_true'); p.add_argument('--smoke', action='store_true')
-    p.add_argument('--device', default='auto')
-    a = p.parse_args()
-    print(machine())
-    t0 = time.perf_counter()
-    print(fmt_table(main(a.quick, a.device, a.smoke)))
-    print(f'({time.perf_counter() - t0:.0f} s)')
+if __name__ == '__main__': cli(main, __doc__)

@@ -132,3 +132,17 @@ def lstsq_slope(xs, ys) -> float:
     "Least-squares slope of `ys` over `xs`"
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     return sum((x - mx)*(y - my) for x, y in zip(xs, ys)) / sum((x - mx)**2 for x in xs)
+
+def cli(main, doc, cols=COLS, quick=True):
+    "The command line every script shares: `--quick`, `--smoke`, `--device`; prints the machine, the table and the time taken"
+    import argparse
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if quick: p.add_argument('--quick', action='store_true', help='small models; a minute or two on 2 CPU cores')
+    p.add_argument('--smoke', action='store_true', help='the smallest config: only proves the script runs')
+    p.add_argument('--device', default='auto')
+    a = p.parse_args()
+    print(machine())
+    t0 = time.perf_counter()
+    rows = main(a.quick, a.device, a.smoke) if quick else main(a.device, a.smoke)
+    print(fmt_table(rows, cols))
+    print(f'({time.perf_counter() - t0:.0f} s)')

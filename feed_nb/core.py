@@ -39,14 +39,14 @@ def find_layer(model:nn.Module, # the network to search
     if isinstance(layer, nn.Module):
         if any(m is layer for m in model.modules()): return layer
         raise ValueError(f"The module given as layer is not part of {type(unwrap(model)).__name__}")
-    names = dict(model.named_modules())
-    valid = ', '.join(n for n in names if n)
+    valid = lambda: ', '.join(n for n, _ in model.named_modules() if n)  # spelled out only for an error message
     if layer is None: layer = getattr(unwrap(model), 'feature_layer', None)
     if layer is None:
-        raise ValueError(f"{type(unwrap(model)).__name__} declares no `feature_layer`; pass a layer name. Valid names: {valid}")
+        raise ValueError(f"{type(unwrap(model)).__name__} declares no `feature_layer`; pass a layer name. Valid names: {valid()}")
     for n in (layer, f'module.{layer}', layer.removeprefix('module.')):
-        if n in names: return names[n]
-    raise ValueError(f"{type(unwrap(model)).__name__} has no layer {layer!r}. Valid names: {valid}")
+        try: return model.get_submodule(n)
+        except AttributeError: pass
+    raise ValueError(f"{type(unwrap(model)).__name__} has no layer {layer!r}. Valid names: {valid()}")
 
 # %% ../nbs/00_core.ipynb #c007
 def hook_features(model:nn.Module, layer=None, detach:bool=True) -> Hook:
@@ -182,7 +182,7 @@ class _IndexedDS(TensorDS):
     @property
     def n_inp(self): return self.orig.n_inp
 
-_known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'CastToTensor', 'StepTimer')
+_known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'DeviceMixedPrecision', 'CastToTensor')
 
 @patch
 def teacher_forward(self:Distiller, xb) -> list:
@@ -202,7 +202,7 @@ def teacher_outputs(self:Distiller) -> list:
 @patch
 def _batch_rewriters(self:Distiller) -> list:
     "Other callbacks that may change the batch in `before_batch` (MixUp, CutMix, …)"
-    return [c for c in self.learn.cbs if c is not self and hasattr(type(c), 'before_batch')
+    return [c for c in self.learn.cbs if c is not self and hasattr(type(c), 'before_batch') and getattr(c, 'rewrites_batch', True)
             and type(c).__name__ not in _known_batch_cbs and not isinstance(c, Distiller)]
 
 @patch
