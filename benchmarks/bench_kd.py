@@ -59,6 +59,15 @@ def p1_p2(arch, teacher_arch, bs, n_batches, ks, dev, rounds=3, n_classes=100):
     s0 = saved_bytes(lambda: F.cross_entropy(m(x), y))
     s1 = saved_bytes(lambda: kd_plain(m, t1)(x, y))
     s2 = saved_bytes(lambda: kd_plain(m, [freeze(model_of(teacher_arch, i, n_classes), dev) for i in (1, 2)])(x, y))
+    # peak memory of a real fastai KD step against the student alone: a teacher should add about its outputs, since it
+    # runs (and frees its activations) before the student's forward; its weights exist before the step and are not counted
+    batch = batches[0]
+    peak = [fit_peak(model_of(arch, 0, n_classes), batch, [KD(ts[:k], cache=False, batched=False)] if k else [], dev)
+            for k, ts in [(0, []), (1, t1), (2, [*t1, freeze(model_of(teacher_arch, 2, n_classes), dev)])]]
+    t_act = fit_peak(model_of(teacher_arch, 1, n_classes), batch, [], dev)  # a teacher's own training peak, for scale
+    rows.append(dict(bench='P2 peak memory KD', k='0/1/2', fastai_ms='', plain_ms=f'{peak[0]/2**20:.1f} MiB (student)',
+                     ratio=f'+{(peak[1]-peak[0])/2**20:.2f}, +{(peak[2]-peak[1])/2**20:.2f} MiB',
+                     target=f'<< {t_act/2**20:.0f} MiB (a teacher training step)'))
     rows.append(dict(bench='P2 autograd bytes KD', k='0/1/2', fastai_ms='', plain_ms=f'{s0/2**20:.1f} MiB (student)',
                      ratio=f'+{s1 - s0} B, +{s2 - s1} B', target='+0 B per teacher'))
     return rows

@@ -146,3 +146,28 @@ def cli(main, doc, cols=COLS, quick=True):
     rows = main(a.quick, a.device, a.smoke) if quick else main(a.device, a.smoke)
     print(fmt_table(rows, cols))
     print(f'({time.perf_counter() - t0:.0f} s)')
+
+import weakref
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+
+class PeakMemory(TorchDispatchMode):
+    "Peak bytes of the tensor storages created inside the context and alive at once (any device, CPU included)"
+    def __init__(self): super().__init__(); self.cur = self.peak = 0; self.live = set()
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_flatten(out)[0]:
+            if not isinstance(t, torch.Tensor): continue
+            st = t.untyped_storage()
+            key, n = (st.device, st.data_ptr()), st.nbytes()
+            if key in self.live or n == 0: continue
+            self.live.add(key); self.cur += n; self.peak = max(self.peak, self.cur)
+            weakref.finalize(st, self._free, key, n)
+        return out
+    def _free(self, key, n): self.cur -= n; self.live.discard(key)
+
+def fit_peak(model, batch, cbs=(), device='cpu'):
+    "Peak bytes allocated during a one-batch fastai `fit` (training step, optimizer state, validation) with `cbs`"
+    learn = Learner(dls_from_batches([batch], device), model, loss_func=CrossEntropyLossFlat(), opt_func=partial(SGD, mom=0.9), cbs=list(cbs))
+    with learn.no_bar(), learn.no_logging(), PeakMemory() as m: learn.fit(1, 1e-2)
+    return m.peak
