@@ -62,8 +62,10 @@ class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` with autocast on the learner's own device (fastai's autocasts CUDA only)"
     def __init__(self, amp_mode:str|AMPMode=AMPMode.BF16, **kwargs): super().__init__(amp_mode, **kwargs)
     def before_fit(self):
-        super().before_fit()
         dev = torch.device(self.dls.device or 'cpu').type
+        if self.amp_mode not in (AMPMode.BF16, AMPMode.FP16): raise ValueError(f"Unrecognized precision: {self.amp_mode}")
         dtype = torch.bfloat16 if self.amp_mode == AMPMode.BF16 else torch.float16
-        self.autocast = torch.autocast(dev, dtype=dtype)
-        self.learn.scaler = torch.amp.GradScaler(dev, **self.kwargs)
+        if dev == 'cuda' and dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
+            raise ValueError("This GPU does not support bfloat16; use DeviceMixedPrecision('fp16')")
+        self.kwargs['enabled'] = dtype == torch.float16  # bf16 has float32's range: no loss scaling
+        self.autocast, self.learn.scaler, self.scales = torch.autocast(dev, dtype=dtype), torch.amp.GradScaler(dev, **self.kwargs), L()
