@@ -187,7 +187,7 @@ _known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedP
 @patch
 def teacher_forward(self:Distiller, xb) -> list:
     "The teachers' outputs for inputs `xb` (default: each teacher's logits, in one batched call when `batched_`)"
-    if self._stack is not None: return self._stacked_forward(xb)
+    if self._stack is not None: return self._stack(*xb)[0]
     return [t(*xb) for t in self.teachers]
 
 @patch
@@ -224,10 +224,10 @@ def _setup_cache(self:Distiller):
     random.setstate(state)
     outs, limit = [], self.cache_limit
     with torch.no_grad():
-        for i, b in enumerate(ordered):
+        for b in ordered:
             outs.append([o.detach() for o in self.teacher_forward(b[:n_inp])])
-            need = sum(o.numel()*o.element_size() for o in outs[0]) * len(ordered)
-            if i == 0 and need > limit:
+            need = sum(o.numel()*o.element_size() for o in outs[0]) * len(ordered)  # from the first batch
+            if len(outs) == 1 and need > limit:
                 warn(f"{type(self).__name__}: the teacher-output cache would take {need/2**20:,.0f} MiB, more than "
                      f"cache_limit={limit/2**20:,.0f} MiB; the teachers run on every batch instead. Raise `cache_limit` "
                      "on the callback to cache anyway, or pass cache=False to silence this.")
@@ -405,12 +405,6 @@ def _setup_stack(self:Distiller):
         with torch.no_grad():
             if _time(stack, x) >= _time(lambda x: [t(x) for t in ts], x): return
     self._stack, self.batched_ = stack, True
-
-@patch
-def _stacked_forward(self:Distiller, xb) -> list:
-    "The teachers' logits from the stack; their `stack_layers` outputs go to `_stack_feats`"
-    outs, self._stack_feats = self._stack(*xb)
-    return outs
 
 # %% ../nbs/00_core.ipynb #c042
 def _conv_weights(m): return [p for p in m.parameters() if p.dim() == 4]

@@ -75,6 +75,11 @@ def _inputs(b, dl):
     "The inputs of batch `b` from `dl` (fastai's rule: all but the last item unless `n_inp` says otherwise)"
     return b[:getattr(dl, 'n_inp', max(len(b) - 1, 1))]
 
+def _probe_batch(dls) -> list:
+    "Two samples of one batch, from the validation set if it has any (reading it leaves the training order unchanged)"
+    dl = dls.valid if len(dls.valid) else dls.train
+    return [x[:2] for x in _inputs(dl.one_batch(), dl)]
+
 def feature_shapes(model:nn.Module, layer, x) -> torch.Size:
     "Shape of `model`'s feature map at `layer` for the input batch `x` (a tensor or a tuple of inputs)"
     return feature_map(model, layer, *L(x)).shape
@@ -128,7 +133,7 @@ def train_paraphraser(teacher, # a trained network (module or `Learner`); frozen
 class FactorTransfer(Distiller):
     "Factor Transfer, FEED eq. 2–3: `CE + beta·‖F_T/‖F_T‖₂ − F_S/‖F_S‖₂‖ₚᵖ`, F_S from a translator trained with the student"
     components, cacheable = ('ce', 'ft'), True
-    _stateattrs = Distiller._stateattrs + ('hook', 'f_s', 'f_t')
+    _stateattrs = Distiller._stateattrs + ('hook', 't_hook', 'f_s', 'f_t')
     def __init__(self, teacher, # a trained network (module or `Learner`)
                  beta:float=500., # weight of L_FT (FEED, with reduction='mean': 500 ResNets, 2,000 WRN/ResNeXt, 1,000 ImageNet)
                  p:int=1, # exponent p of eq. 3 (FEED: 1)
@@ -149,7 +154,7 @@ class FactorTransfer(Distiller):
         find_layer(self.teachers[0], teacher_layer)
         store_attr('beta,p,paraphraser,student_layer,teacher_layer,reduction,translator,auto_beta,spatial')
         if translator is not None: self.own(translator)
-        self._beta, self.hook, self.f_s, self.f_t = None if auto_beta else beta, None, None, None
+        self._beta, self.hook, self.t_hook, self.f_s, self.f_t = None if auto_beta else beta, None, None, None, None
 
     @property
     def beta_(self) -> float|None:
@@ -161,14 +166,15 @@ class FactorTransfer(Distiller):
         self.remove_hooks()
         self.teachers = [freeze(t, self.dls.device) for t in self.teachers]
         if self.paraphraser is not None: self.paraphraser = freeze(self.paraphraser, self.dls.device)
-        self._probe()
+        self._probe()  # may fail on shapes: before any hook is placed
         self.hook = hook_features(self.learn.model, self.student_layer, detach=False)
+        self.t_hook = hook_features(self.teachers[0], self.teacher_layer)  # placed once: `teacher_forward` reads it
         super().before_fit()
 
     def teacher_forward(self, xb) -> list:
         "[F_T] for inputs `xb`: the teacher's feature map, or the paraphraser's encoding of it"
-        with hook_features(self.teachers[0], self.teacher_layer) as h: self.teachers[0](*xb)
-        return [self._paraphrase(h.stored)]
+        self.teachers[0](*xb)
+        return [self._paraphrase(self.t_hook.stored)]
 
 # %% ../nbs/11_factor_transfer.ipynb #c018
 @patch
@@ -206,9 +212,10 @@ def after_cancel_fit(self:FactorTransfer): self.remove_hooks()
 
 @patch
 def remove_hooks(self:FactorTransfer):
-    "Remove the student's feature hook (done for you after a fit, even a cancelled one)"
-    if self.hook is not None: self.hook.remove()
-    self.hook = None
+    "Remove the student's and the teacher's feature hooks (done for you after a fit, even a cancelled one)"
+    for h in (self.hook, self.t_hook):
+        if h is not None: h.remove()
+    self.hook = self.t_hook = None
 
 # %% ../nbs/11_factor_transfer.ipynb #c019
 @patch
@@ -231,10 +238,9 @@ def _match(self:FactorTransfer, f_s, f_t): return match_spatial(f_s, f_t, self.s
 @patch
 def _probe(self:FactorTransfer):
     "Build the translator from the feature shapes of two samples and check that the factors can be compared"
-    dl = self.dls.valid if len(self.dls.valid) else self.dls.train  # reading the validation set keeps the training order
-    xb = [x[:2] for x in _inputs(dl.one_batch(), dl)]
+    xb = _probe_batch(self.dls)
     f_s = feature_map(self.learn.model, self.student_layer, *xb)
-    with torch.no_grad(): f_t, = self.teacher_forward(xb)
+    with torch.no_grad(): f_t = self._paraphrase(feature_map(self.teachers[0], self.teacher_layer, *xb))
     if self.translator is None: self.translator = self.own(Translator(f_s.shape[1], f_t.shape[1]))
     tr = self.translator.to(f_s.device)
     was = tr.training

@@ -13,7 +13,7 @@ from .core import *
 from .data import digits_dls
 from .models import CifarResNet, create_model, embeddings
 from .kd import KD
-from .factor_transfer import Translator, feature_map, match_spatial
+from .factor_transfer import Translator, feature_map, match_spatial, _probe_batch
 
 # %% auto #0
 __all__ = ['CompNet', 'ekd_pair_loss', 'ekd_kd_loss', 'JointDistiller', 'student_branches', 'EKD', 'student_embeddings',
@@ -253,11 +253,6 @@ def _remove_hooks(self:FEED):
     self.hooks = []
 
 # %% ../nbs/12_multi_teacher.ipynb #c043
-def _probe_batch(dls) -> list:
-    "Two samples of one batch, from the validation set if it has any (reading it leaves the training order unchanged)"
-    dl = dls.valid if len(dls.valid) else dls.train
-    return [x[:2] for x in dl.one_batch()[:dls.n_inp]]
-
 @patch
 @torch.no_grad()
 def _probe(self:FEED):
@@ -282,9 +277,7 @@ def after_pred(self:FEED):
 @patch
 def teacher_forward(self:FEED, xb) -> list:
     "The teachers' feature maps for inputs `xb`: through their hooks, or from the stack"
-    if self._stack is not None:
-        self._stacked_forward(xb)
-        return self._stack_feats[0]
+    if self._stack is not None: return self._stack(*xb)[1][0]  # the outputs of `stack_layers`' one layer
     for t in self.teachers: t(*xb)
     return [h.stored for h in self.hooks[1:]]
 
