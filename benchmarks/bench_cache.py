@@ -26,12 +26,6 @@ def pfeed_floor(arch, teacher_arch, bs, k, n_classes=100):
     translator = step_flops(lambda: tr(torch.randn(bs, *f_s.shape[1:], requires_grad=True)).square().mean())
     return 1 + k*translator/student
 
-class EpochTimer(Callback):
-    "Wall time of each whole epoch (training and validation, data loading included)"
-    def before_fit(self): self.times = []
-    def before_epoch(self): sync(self.dls.device); self.t0 = time.perf_counter()
-    def after_epoch(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t0)
-
 class CacheSpy(Callback):
     "Whether the distiller served its teacher outputs from the cache in this fit"
     order = 100

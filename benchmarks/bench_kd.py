@@ -26,13 +26,6 @@ def ban_plain(model, teachers):
         return soft_ce(z, p_t)
     return loss
 
-def saved_bytes(loss_fn):
-    "Bytes autograd keeps for the backward pass of `loss_fn()`"
-    total = [0]
-    def pack(t): total[0] += t.numel()*t.element_size(); return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): loss_fn().backward()
-    return total[0]
-
 def p1_p2(arch, teacher_arch, bs, n_batches, ks, dev, rounds=3, n_classes=100):
     batches = cifar_batches(n_batches, bs, n_classes)
     runs = {'scratch': FastaiRun(model_of(arch, 0, n_classes), batches, device=dev),
@@ -56,9 +49,10 @@ def p1_p2(arch, teacher_arch, bs, n_batches, ks, dev, rounds=3, n_classes=100):
     rows.append(row('P2 BAN time/teacher', 1, t['ban'] - t['scratch'], t['fwd'], '<= 1.1', ' (fwd)'))
     x, y = batches[0][0].to(dev), batches[0][1].to(dev)
     m = model_of(arch, 0, n_classes).to(dev)
-    s0 = saved_bytes(lambda: F.cross_entropy(m(x), y))
-    s1 = saved_bytes(lambda: kd_plain(m, t1)(x, y))
-    s2 = saved_bytes(lambda: kd_plain(m, [freeze(model_of(teacher_arch, i, n_classes), dev) for i in (1, 2)])(x, y))
+    ps = list(m.parameters())
+    s0 = saved_storage_bytes(lambda: F.cross_entropy(m(x), y), exclude=ps)
+    s1 = saved_storage_bytes(lambda: kd_plain(m, t1)(x, y), exclude=ps)
+    s2 = saved_storage_bytes(lambda: kd_plain(m, [freeze(model_of(teacher_arch, i, n_classes), dev) for i in (1, 2)])(x, y), exclude=ps)
     # peak memory of a real fastai KD step against the student alone: a teacher should add about its outputs, since it
     # runs (and frees its activations) before the student's forward; its weights exist before the step and are not counted
     batch = batches[0]

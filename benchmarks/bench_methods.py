@@ -237,7 +237,7 @@ def main(quick=False, device='auto', smoke=False) -> list:
             row('P2 FT time/teacher', 1, t['ft'] - t['ft_cached'], t['ft_fwd'], '<= 1.1', ' (fwd+enc)'),
             row('P2 FT time/teacher, plain loop', 1, t['ft_plain'] - t['ft_plain_cached'], t['ft_fwd'], '(ref)', ' (fwd+enc)')]
     rows += [row('P1 pFEED', k, t[f'pfeed{k}'], t[f'pfeed{k}_plain'], '<= 1.10') for k in ks]
-    fa_slope, pl_slope = lstsq_slope(ks, [t[f'pfeed{k}'] for k in ks]), lstsq_slope(ks, [t[f'pfeed{k}_plain'] for k in ks])
+    fa_slope, pl_slope = line_fit(ks, [t[f'pfeed{k}'] for k in ks])[1], line_fit(ks, [t[f'pfeed{k}_plain'] for k in ks])[1]
     ref = t['pfeed_fwd'] + t['pfeed_tr']  # a pFEED teacher brings its translator: forward, backward and update
     rows += [row('P2 pFEED slope/teacher', '/'.join(map(str, ks)), fa_slope, ref, '<= 1.1', ' (fwd+transl.)'),
              row('P2 pFEED slope/teacher, plain loop', '/'.join(map(str, ks)), pl_slope, ref, '(ref)', ' (fwd+transl.)'),

@@ -18,14 +18,6 @@ from feed_nb.kd import KD
 from feed_nb.multi_teacher import FEED
 from feed_nb.factor_transfer import Translator, feature_map
 
-def line_fit(xs, ys):
-    "Least-squares `a + b·x` through the points: (a, b, fitted values, max |y − fit|/y)"
-    x, y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
-    A = torch.stack([torch.ones_like(x), x], 1)
-    a, b = torch.linalg.lstsq(A, y[:, None]).solution[:, 0].tolist()
-    fit = [a + b*xi for xi in xs]
-    return a, b, fit, max(abs(yi - fi)/yi for yi, fi in zip(ys, fit))
-
 def translator_run(arch, teacher_arch, bs, n, dev, n_classes, size=32):
     "One pFEED translator's training step alone: translate a student feature map, factor loss to a teacher map, backward, SGD"
     x = torch.randn(2, 3, size, size)
@@ -81,16 +73,6 @@ def batch_sweep(arch, teachers, sizes, n_batches, dev, rounds, n_classes, size=3
     return [row(f'S2 bs {bs}: KD/scratch ({1e6*t[f"kd{bs}"]/bs:.0f}/{1e6*t[f"scratch{bs}"]/bs:.0f} us/img)', k,
                 t[f'kd{bs}'], t[f'scratch{bs}'], '~flat in bs', ' (scratch)') for bs in sizes]
 
-class EpochTimer(Callback):
-    "Wall time of each epoch (validation included) and of the set-up from `before_fit` to the first epoch"
-    order = -100
-    def before_fit(self): self.t_fit, self.setup, self.times = time.perf_counter(), None, []
-    def before_epoch(self):
-        sync(self.dls.device)
-        if self.setup is None: self.setup = time.perf_counter() - self.t_fit
-        self.t0 = time.perf_counter()
-    def after_epoch(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t0)
-
 class EpochRun:
     "`fit(epochs)` of a fresh-optimizer fastai `Learner` on `batches` (SGD, momentum 0.9); calling it returns the epoch times"
     def __init__(self, model, batches, cbs=(), device='cpu', epochs=2, lr=1e-2):
@@ -102,13 +84,6 @@ class EpochRun:
         self.setups.append(self.timer.setup)
         return list(self.timer.times)
 
-def interleaved(runs:dict, rounds:int=1, skip:int=1) -> dict:
-    "Median of each run's times over `rounds` interleaved calls, the first `skip` of each call dropped (no warm-up pass)"
-    times = {k: [] for k in runs}
-    for _ in range(rounds):
-        for k, r in runs.items(): times[k] += r()[skip:]
-    return {k: statistics.median(v) for k, v in times.items()}
-
 def epoch_sweep(arch, teachers, bs, base, mults, dev, rounds, epochs, n_classes, t_step, size=32):
     "S3 rows: epoch time of scratch and KD (cache off/on) per data set size; slopes against the S1 step times `t_step`"
     runs, n = {}, [base*m for m in mults]
@@ -117,7 +92,7 @@ def epoch_sweep(arch, teachers, bs, base, mults, dev, rounds, epochs, n_classes,
         runs[f'scratch{nb}'] = EpochRun(model_of(arch, 0, n_classes), batches, [], dev, epochs)
         runs[f'nocache{nb}'] = EpochRun(model_of(arch, 0, n_classes), batches, [KD(teachers, cache=False)], dev, epochs)
         runs[f'cache{nb}'] = EpochRun(model_of(arch, 0, n_classes), batches, [KD(teachers, cache=True)], dev, epochs)
-    t = interleaved(runs, rounds)
+    t = compare_steps(runs, rounds, warmup=False)
     rows = []
     for nb in n:
         for c, target in (('nocache', '(no cache)'), ('cache', '<= 1.2')):

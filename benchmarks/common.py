@@ -1,11 +1,13 @@
 """Shared pieces of the benchmarks: CIFAR-shaped synthetic batches, runs of a fastai `Learner` and of a plain PyTorch
 loop over the same batches, and `compare_steps`, which times several runs *interleaved* (A B C A B C ...) so that a
 change of machine load hits every variant alike and the ratios stay meaningful on a shared 2-core machine."""
-import time, statistics, platform, os
+import time, statistics, platform, os, weakref
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastai.basics import *
 from feed_nb.core import TensorDS, soft_kd_loss, average_probs, freeze, count_params
 from feed_nb.models import create_model
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
 def device_of(name='auto'):
     return torch.device('cuda' if name == 'auto' and torch.cuda.is_available() else ('cpu' if name == 'auto' else name))
@@ -89,9 +91,10 @@ class FnRun:
             sync(self.dev); t0 = time.perf_counter(); self.fn(); sync(self.dev); times.append(time.perf_counter() - t0)
         return times
 
-def compare_steps(runs:dict, rounds:int=3, skip:int=1) -> dict:
-    "Median seconds per step of each run: one untimed warm-up pass each, then `rounds` interleaved passes (first `skip` steps of each dropped)"
-    for r in runs.values(): r()
+def compare_steps(runs:dict, rounds:int=3, skip:int=1, warmup:bool=True) -> dict:
+    "Median seconds per step of each run: one untimed warm-up pass each (if `warmup`), then `rounds` interleaved passes (first `skip` steps of each dropped)"
+    if warmup:
+        for r in runs.values(): r()
     times = {k: [] for k in runs}
     for _ in range(rounds):
         for k, r in runs.items(): times[k] += r()[skip:]
@@ -128,10 +131,24 @@ def saved_storage_bytes(loss_fn, exclude=()) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): loss_fn().backward()
     return total[0]
 
-def lstsq_slope(xs, ys) -> float:
-    "Least-squares slope of `ys` over `xs`"
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    return sum((x - mx)*(y - my) for x, y in zip(xs, ys)) / sum((x - mx)**2 for x in xs)
+def line_fit(xs, ys):
+    "Least-squares `a + b·x` through the points: (a, b, fitted values, max |y − fit|/y)"
+    x, y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    A = torch.stack([torch.ones_like(x), x], 1)
+    a, b = torch.linalg.lstsq(A, y[:, None]).solution[:, 0].tolist()
+    fit = [a + b*xi for xi in xs]
+    return a, b, fit, max(abs(yi - fi)/yi for yi, fi in zip(ys, fit))
+
+class EpochTimer(Callback):
+    "Wall time of each epoch (validation included) and of the set-up from `before_fit` to the first epoch"
+    order = -100
+    def before_fit(self): self.t_fit, self.setup, self.times = time.perf_counter(), None, []
+    def before_epoch(self):
+        sync(self.dls.device)
+        if self.setup is None: self.setup = time.perf_counter() - self.t_fit
+        self.t0 = time.perf_counter()
+    def after_epoch(self): sync(self.dls.device); self.times.append(time.perf_counter() - self.t0)
+
 
 def cli(main, doc, cols=COLS, quick=True):
     "The command line every script shares: `--quick`, `--smoke`, `--device`; prints the machine, the table and the time taken"
@@ -147,9 +164,6 @@ def cli(main, doc, cols=COLS, quick=True):
     print(fmt_table(rows, cols))
     print(f'({time.perf_counter() - t0:.0f} s)')
 
-import weakref
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 
 class PeakMemory(TorchDispatchMode):
     "Peak bytes of the tensor storages created inside the context and alive at once (any device, CPU included)"
