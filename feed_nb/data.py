@@ -14,8 +14,8 @@ from .core import TensorDS
 from sklearn.model_selection import train_test_split
 
 # %% auto #0
-__all__ = ['CIFAR_URLS', 'digits_tensors', 'stratified_subset', 'digits_dls', 'check_image_folder', 'cifar_path', 'cifar_dls',
-           'write_image_folder']
+__all__ = ['REGIME', 'CIFAR_URLS', 'digits_tensors', 'stratified_subset', 'digits_split', 'digits_dls', 'check_image_folder',
+           'cifar_path', 'cifar_dls', 'write_image_folder']
 
 # %% ../nbs/01_data.ipynb #c005
 def digits_tensors() -> tuple[Tensor, Tensor]:
@@ -33,18 +33,34 @@ def stratified_subset(idx, y, frac:float, seed:int=0):
     return train_test_split(np.asarray(idx), train_size=frac, stratify=y, random_state=seed)[0]
 
 # %% ../nbs/01_data.ipynb #c006
+REGIME = dict(valid_pct=0.6, tune_pct=0.2) # the embedded teaching regime: 20% of the digits train, 20% tune, 60% report
+
+def digits_split(n_valid:float=0.2, n_tune:float=0., split_seed:int=42) -> tuple:
+    "Stratified, fixed indices of the digits' training, tuning and report (`test`) splits; fractions of all 1,797"
+    _, y = digits_tensors()
+    if not (0 < n_valid < 1 and 0 <= n_tune < 1 and n_valid + n_tune < 1):
+        raise ValueError(f"valid_pct={n_valid} and tune_pct={n_tune} must be fractions leaving some digits to train on")
+    rest, test = train_test_split(np.arange(len(y)), test_size=n_valid, stratify=y, random_state=split_seed)
+    if not n_tune: return rest, rest[:0], test
+    train, tune = train_test_split(rest, test_size=n_tune/(1 - n_valid), stratify=y[rest], random_state=split_seed)
+    return train, tune, test
+
 def digits_dls(bs:int=64, # batch size
-               valid_pct:float=0.2, # held-out fraction (stratified, fixed by `split_seed`)
+               valid_pct:float=0.2, # report (`test`) fraction of all digits (stratified, fixed by `split_seed`)
                frac:float=1., # stratified fraction of the training split to keep
                size:int|None=None, # upscale the 8×8 images to `size`×`size`
                seed:int=0, # seed of the `frac` subset
-               split_seed:int=42, # seed of the train/valid split
+               split_seed:int=42, # seed of the train/tune/test split
                device=None, # defaults to fastai's `default_device()`
+               tune_pct:float=0., # fraction of all digits held out for choosing settings (never reported)
+               valid:str='test', # what the validation loader holds: 'test' (the report split) or 'tune'
               ) -> DataLoaders:
-    "Embedded handwritten digits as fastai `DataLoaders`"
+    "Embedded handwritten digits as fastai `DataLoaders`; `digits_dls(**REGIME)` is the teaching regime"
+    if valid not in ('test', 'tune'): raise ValueError(f"valid must be 'test' or 'tune', got {valid!r}")
+    if valid == 'tune' and not tune_pct: raise ValueError("valid='tune' needs a tuning split: pass tune_pct > 0")
     x, y = digits_tensors()
-    tr, va = train_test_split(np.arange(len(y)), test_size=valid_pct, stratify=y, random_state=split_seed)
-    tr = stratified_subset(tr, y[tr].numpy(), frac, seed)
+    tr, tu, te = digits_split(valid_pct, tune_pct, split_seed)
+    tr, va = stratified_subset(tr, y[tr].numpy(), frac, seed), (te if valid == 'test' else tu)
     if size is not None: x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False)
     x = (x - x[tr].mean()) / x[tr].std()
     dls = DataLoaders.from_dsets(TensorDS(x[tr], y[tr]), TensorDS(x[va], y[va]),

@@ -1,4 +1,4 @@
-"""Train the same student with several distillation methods over several seeds, on the same data and teachers, and report accuracy mean ± std, deployed parameters and seconds per epoch, as JSON and as an HTML page of training curves.
+"""Train the same deployed network with several distillation methods over paired seeds, on the same data and teachers, and report each method's accuracy with its paired difference to its baseline (95 % interval, wins, verdict), as JSON and as an HTML page of figures.
 
 Docs: https://feed-nb.github.io/feed_nb/experiments.html.md"""
 
@@ -6,11 +6,11 @@ Docs: https://feed-nb.github.io/feed_nb/experiments.html.md"""
 
 # %% ../nbs/30_experiments.ipynb #c002
 from __future__ import annotations
-import json, math, os, tempfile, time
+import hashlib, json, math, os, tempfile, time, uuid
 from copy import deepcopy
 from fastai.basics import *
 from .core import *
-from .data import digits_dls
+from .data import digits_dls, REGIME
 from .models import create_model
 from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
@@ -18,12 +18,15 @@ from .multi_teacher import FEED, EKD, CompNet
 from .online import DML, AFD, cohort_learner
 from .generations import BAN, born_again, sfeed, load_generation, valid_probs
 from .multi_teacher import student_embeddings
-from .viz import plot_training_curves, plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
+from .paired import paired_diff, format_diff
+from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
 
 # %% auto #0
 __all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'register_method',
-           'scaled_beta', 'cohort_method', 'generations_method', 'train_teachers', 'compare', 'figure_data',
-           'report_figures', 'summarize', 'format_table', 'atomic_write', 'curves_figure', 'write_report', 'demo']
+           'scaled_beta', 'cohort_method', 'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats',
+           'atomic_write', 'load_or_train_teachers', 'with_baselines', 'compare', 'figure_data', 'report_figures',
+           'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'write_report',
+           'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -39,10 +42,13 @@ def seed_everything(dls:DataLoaders, seed:int):
     set_seed(seed, reproducible=True)
     for dl in dls.loaders: dl.rng = random.Random(seed)
 
-def fit_seeded(dls:DataLoaders, make_model:Callable, seed:int, epochs:int, lr:float, cbs=None, quiet:bool=False) -> tuple:
-    "Build `make_model()` under `seed`, train it with `fit_one_cycle`; return the learner and its `run_record`"
+def fit_seeded(dls:DataLoaders, make_model:Callable, seed:int, epochs:int, lr:float,
+               cbs=None, # callbacks, or a function returning them (called after the network is built)
+               quiet:bool=False) -> tuple:
+    "Build `make_model()` under `seed`, then the callbacks, train with `fit_one_cycle`; return the learner and its `run_record`"
     seed_everything(dls, seed)
-    learn = Learner(dls, make_model(), loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs)
+    model = make_model()
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs() if callable(cbs) else cbs)
     return learn, run_record(learn, fit_timed(learn, epochs, lr, quiet))
 
 def fit_timed(learn:Learner, epochs:int, lr:float, quiet:bool=False) -> float:
@@ -55,19 +61,23 @@ def fit_timed(learn:Learner, epochs:int, lr:float, quiet:bool=False) -> float:
 
 # %% ../nbs/30_experiments.ipynb #c008
 class Method:
-    "A named way to train the deployed network: `run(ctx, seed) -> run_record`"
-    def __init__(self, run:Callable, teachers:bool=False, doc:str=''): store_attr()
+    "A named way to train the deployed network: `run(ctx, seed) -> run_record`, compared with `baseline`"
+    def __init__(self, run:Callable, teachers:bool=False, doc:str='',
+                 baseline:str|None='scratch', # the method it is paired with, 'generation 0', or None (it is a baseline)
+                ): store_attr()
 
-def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='') -> Method:
+def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='', baseline='scratch') -> Method:
     "A `Method` that trains the student network with the callbacks `make_cbs(ctx)`"
     def run(ctx, seed):
-        learn, rec = fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], make_cbs(ctx), ctx['quiet'])
+        learn, rec = fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], lambda: make_cbs(ctx), ctx['quiet'])
         return {**rec, '_model': learn.model}
-    return Method(run, teachers, doc)
+    return Method(run, teachers, doc, baseline)
+
+def _kd(ctx): return [KD(ctx['teachers'], T=ctx.get('T', 4.), alpha=ctx.get('alpha', 0.9))]
 
 METHODS = {
-    'scratch': callbacks_method(lambda ctx: [], teachers=False, doc='the student trained on labels alone'),
-    'kd': callbacks_method(lambda ctx: [KD(ctx['teachers'], T=4.)], doc='Hinton KD from the teachers (ensemble of softened outputs)'),
+    'scratch': callbacks_method(lambda ctx: [], teachers=False, doc='the student trained on labels alone', baseline=None),
+    'kd': callbacks_method(_kd, doc='Hinton KD from the teachers (ensemble of softened outputs)'),
 }
 
 def register_method(name:str, method:Method):
@@ -76,15 +86,22 @@ def register_method(name:str, method:Method):
 
 # %% ../nbs/30_experiments.ipynb #c010
 def scaled_beta(ctx:dict, beta:float=500.) -> float:
-    "FEED's `beta`, tuned for a 64×8×8 map with the 'mean' reduction, scaled by √(n/4096) for the student's map of n elements"
+    "`ctx['beta']` if given, else FEED's 500 (tuned for a 64×8×8 map, 'mean' reduction) scaled by √(n/4096) for the student's map of n elements"
+    if ctx.get('beta') is not None: return ctx['beta']
     x = ctx['dls'].one_batch()[0][:2].cpu()
     n = feature_map(ctx['make_student'](), None, x).shape[1:].numel()
     return beta*math.sqrt(n/4096)
 
+def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)
+
 def _ekd(ctx, seed):
     teachers = [deepcopy(t) for t in ctx['teachers']]
-    mk = lambda: CompNet(len(teachers), ctx['dls'].c, ctx['dls'].n_in)
-    learn, rec = fit_seeded(ctx['dls'], mk, seed, ctx['epochs'], ctx['lr'], [EKD(teachers)], ctx['quiet'])
+    cbs = lambda: [EKD(teachers, T=ctx.get('ekd_T', 10.))]
+    learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], cbs, ctx['quiet'])
+    return {**rec, '_model': learn.model}
+
+def _compnet_scratch(ctx, seed):
+    learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], None, ctx['quiet'])
     return {**rec, '_model': learn.model}
 
 # %% ../nbs/30_experiments.ipynb #c011
@@ -101,7 +118,7 @@ def cohort_method(make_cb:Callable, doc:str='') -> Method:
     return Method(run, False, doc)
 
 def generations_method(make_cb:Callable, doc:str='') -> Method:
-    "A `Method` training `ctx['generations']` born-again generations after the first; it reports the last"
+    "A `Method` training `ctx['generations']` born-again generations after the first; it reports the last against generation 0"
     def run(ctx, seed):
         n = ctx.get('generations', 2) + 1
         with tempfile.TemporaryDirectory() as d:
@@ -111,10 +128,10 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
             secs = time.perf_counter() - start
             last = load_generation(d, n - 1, ctx['make_student'])
         acc = [1 - e/100 for e in tab.error]
-        return dict(history={'accuracy': acc}, accuracy=acc[-1], params=count_params(ctx['make_student']()),
+        return dict(history={}, accuracy=acc[-1], baseline_accuracy=acc[0], params=count_params(ctx['make_student']()),
                     secs_per_epoch=secs/(n*ctx['epochs']), generation_accuracy=acc,
                     ensemble_accuracy=1 - tab.ens_error.iloc[-1]/100 if n > 1 else None, _model=last)
-    return Method(run, False, doc)
+    return Method(run, False, doc, baseline='generation 0')
 
 # %% ../nbs/30_experiments.ipynb #c012
 METHODS.update({
@@ -122,7 +139,8 @@ METHODS.update({
                            doc='Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)'),
     'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=scaled_beta(ctx), spatial='interpolate')],
                               doc='parallel FEED: one translator per teacher (FEED eq. 4-5)'),
-    'ekd': Method(_ekd, True, 'CompNet student and jointly fine-tuned teacher ensemble (EKD eq. 5, 8)'),
+    'compnet': Method(_compnet_scratch, False, "EKD's CompNet student trained on labels alone (ekd's baseline)", baseline=None),
+    'ekd': Method(_ekd, True, 'CompNet student and jointly fine-tuned teacher ensemble (EKD eq. 5, 8)', baseline='compnet'),
     'dml': cohort_method(lambda ctx: [DML()], 'deep mutual learning of peers'),
     'afd': cohort_method(lambda ctx: [AFD()], 'online adversarial feature-map distillation, cyclic (AFD)'),
     'ban': generations_method(lambda ctx: BAN, 'born-again networks (BAN)'),
@@ -130,32 +148,110 @@ METHODS.update({
 })
 
 # %% ../nbs/30_experiments.ipynb #c014
+def data_fingerprint(dls:DataLoaders) -> str:
+    "A short hash of the training data: the tensors of an in-memory data set, else the items' names"
+    ds = getattr(dls.train.dataset, 'orig', dls.train.dataset)
+    h = hashlib.sha256()
+    if isinstance(ds, TensorDS):
+        for t in ds.tensors: h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    else: h.update('\n'.join(map(str, getattr(ds, 'items', []))).encode())
+    return h.hexdigest()[:16]
+
 def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False) -> list:
     "Train `n` teachers of architecture `arch` (seeds 1000, 1001, …)"
     mk = lambda: create_model(arch, dls.c, dls.n_in)
     return [fit_seeded(dls, mk, 1000 + i, epochs, lr, quiet=quiet)[0].model for i in range(n)]
 
-def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
-            n_teachers:int=1, epochs:int=10, teacher_epochs:int=10, lr:float=1e-2, seeds=(0, 1, 2),
-            quiet:bool=False, **settings) -> dict:
-    "Train with each of `methods` over `seeds` on `dls` (digits by default); return every run's record"
+def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
+    "Validation accuracy of each teacher and of their ensemble, and the ensemble's mean top-class probability"
+    if not teachers: return dict(accuracy=[], ensemble_accuracy=None, ensemble_confidence=None)
+    probs = [valid_probs(t, dls) for t in teachers]
+    y, ens = probs[0][1], torch.stack([p for p, _ in probs]).mean(0)
+    acc = lambda p: float((p.argmax(-1) == y).float().mean())
+    return dict(accuracy=[acc(p) for p, _ in probs], ensemble_accuracy=acc(ens), ensemble_confidence=float(ens.max(-1)[0].mean()))
+
+# %% ../nbs/30_experiments.ipynb #c015
+def _umask_mode(path):
+    "Give `path` the mode a newly created file gets under the user's umask (`mkstemp` makes it 0600)"
+    mask = os.umask(0); os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+def atomic_write(path, text:str):
+    "Write `text` to `path` through a temporary file in the same folder and an atomic rename"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')
+    try:
+        with os.fdopen(fd, 'w') as f: f.write(text)
+        _umask_mode(tmp); os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+
+def _atomic_save(obj, path):
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.'); os.close(fd)
+    try: torch.save(obj, tmp); _umask_mode(tmp); os.replace(tmp, path)
+    except BaseException: Path(tmp).unlink(missing_ok=True); raise
+
+def load_or_train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
+                           folder=None, # where trained teachers are kept and looked up; None: always train
+                          ) -> tuple[list, bool]:
+    "The teachers for these settings, loaded from `folder` when it holds them, else trained (and saved there); and whether they were trained"
+    key = dict(data=data_fingerprint(dls), arch=arch, n=n, epochs=epochs, lr=lr, seeds=[1000 + i for i in range(n)])
+    if folder is None: return train_teachers(dls, arch, n, epochs, lr, quiet), True
+    d = Path(folder)/hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    loaded = _load_teachers(d, key, dls)
+    if loaded is not None: return loaded, False
+    teachers = train_teachers(dls, arch, n, epochs, lr, quiet)
+    d.mkdir(parents=True, exist_ok=True)
+    for i, t in enumerate(teachers): _atomic_save(t.state_dict(), d/f'teacher{i}.pth')
+    atomic_write(d/'teachers.json', json.dumps(key, indent=1))
+    return teachers, True
+
+def _load_teachers(d:Path, key:dict, dls):
+    if not (d/'teachers.json').exists(): return None
+    try:
+        if json.loads((d/'teachers.json').read_text()) != key: raise ValueError('its settings differ from these')
+        ts = [create_model(key['arch'], dls.c, dls.n_in) for _ in range(key['n'])]
+        for i, t in enumerate(ts): t.load_state_dict(torch.load(d/f'teacher{i}.pth', map_location='cpu', weights_only=True))
+        return [t.to(dls.device) for t in ts]
+    except Exception as e:
+        warn(f"The saved teachers in {d} cannot be used ({type(e).__name__}: {e}); training them again")
+        return None
+
+# %% ../nbs/30_experiments.ipynb #c017
+def with_baselines(methods) -> list[str]:
+    "`methods` with every baseline they are paired with added in front (once)"
     unknown = [m for m in methods if m not in METHODS]
     if unknown: raise ValueError(f"Unknown method(s) {unknown}; available: {list(METHODS)}")
-    dls = dls or digits_dls()
+    base = [b for m in methods for b in [METHODS[m].baseline] if b in METHODS and b not in methods]
+    return list(dict.fromkeys(base + list(methods)))
+
+def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
+            n_teachers:int=3, epochs:int=10, teacher_epochs:int|None=None, lr:float=1e-2, seeds=range(5),
+            quiet:bool=False,
+            teacher_dir=None, # folder that keeps trained teachers for the next comparison with the same settings
+            figures:bool=True, # keep the first seed's networks' predictions for the report's figures
+            **settings) -> dict:
+    "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
+    methods = with_baselines(methods)
+    dls = dls or digits_dls(**REGIME)
+    teacher_epochs = ifnone(teacher_epochs, epochs)
     need = any(METHODS[m].teachers for m in methods)
-    teachers = train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet) if need else []
+    teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet, teacher_dir) if need else ([], False)
     ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet,
-               make_student=lambda: create_model(student, dls.c, dls.n_in), **settings)
-    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, lr=lr,
-                           seeds=list(seeds), **settings),
-               teachers=[dict(params=count_params(t)) for t in teachers], runs={})
+               n_teachers=n_teachers, make_student=lambda: create_model(student, dls.c, dls.n_in), **settings)
+    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, teacher_epochs=teacher_epochs,
+                           lr=lr, seeds=list(seeds), **settings),
+               teachers=dict(params=[count_params(t) for t in teachers], trained=trained, **teacher_stats(teachers, dls)),
+               baselines={m: METHODS[m].baseline for m in methods}, runs={})
     for m in methods: res['runs'][m] = [METHODS[m].run(ctx, s) for s in seeds]
-    res['_figures'] = figure_data(dls, teachers, {m: rs[0].pop('_model') for m, rs in res['runs'].items()})
+    models = {m: rs[0].pop('_model') for m, rs in res['runs'].items()}
+    if figures: res['_figures'] = figure_data(dls, teachers, models)
     for rs in res['runs'].values():
         for r in rs: r.pop('_model', None)
     return res
 
-# %% ../nbs/30_experiments.ipynb #c017
+# %% ../nbs/30_experiments.ipynb #c024
 def figure_data(dls:DataLoaders, teachers:list, models:dict) -> dict:
     "Validation probabilities of `teachers` and of each method's network in `models`, their embeddings, the targets"
     probs = {m: valid_probs(net, dls)[0] for m, net in models.items()}
@@ -165,8 +261,9 @@ def figure_data(dls:DataLoaders, teachers:list, models:dict) -> dict:
     return dict(teacher_probs=teacher_probs, probs=probs, feats=feats, targets=y, n_embedded=len(x))
 
 def report_figures(res:dict) -> dict:
-    "Title → plotly figure for the report: training curves, ensemble effect, diversity, embeddings"
-    figs = {'Validation accuracy and training loss per epoch (mean over seeds)': curves_figure(res)}
+    "Title → plotly figure for the report: paired differences, training curves, ensemble effect, diversity, embeddings"
+    figs = {'Paired difference of each method to its baseline (accuracy points, 95% t-interval over seeds)': paired_figure(res),
+            'Validation accuracy and validation cross-entropy per epoch (mean over seeds)': curves_figure(res)}
     fd = res.get('_figures')
     if not fd: return figs
     y, probs = fd['targets'], fd['probs']
@@ -181,65 +278,111 @@ def report_figures(res:dict) -> dict:
     figs['Embeddings (PCA of pooled features, seed 0)'] = plot_embeddings({m: (f, y[:n]) for m, f in list(fd['feats'].items())[:4]})
     return figs
 
-# %% ../nbs/30_experiments.ipynb #c019
+# %% ../nbs/30_experiments.ipynb #c026
+def _baseline_scores(res:dict, m:str):
+    b, runs = res.get('baselines', {}).get(m), res['runs'][m]
+    if b == 'generation 0': return [r['baseline_accuracy'] for r in runs]
+    return [r['accuracy'] for r in res['runs'][b]] if b in res['runs'] else None
+
 def summarize(res:dict) -> list[dict]:
-    "One row per method: accuracy mean and std over seeds (last epoch), parameters, seconds per epoch"
+    "One row per method: accuracy mean and std over seeds (last epoch), paired difference to its baseline, parameters, seconds per epoch"
     rows = []
     for m, runs in res['runs'].items():
         acc = np.array([r['accuracy'] for r in runs], dtype=float)
-        rows.append(dict(method=m, acc_mean=float(acc.mean()), acc_std=float(acc.std(ddof=1)) if len(acc) > 1 else 0.,
-                         n_seeds=len(runs), params=runs[0]['params'],
-                         secs_per_epoch=float(np.mean([r['secs_per_epoch'] for r in runs]))))
+        row = dict(method=m, acc_mean=float(acc.mean()), acc_std=float(acc.std(ddof=1)) if len(acc) > 1 else 0.,
+                   n_seeds=len(runs), params=runs[0]['params'], secs_per_epoch=float(np.mean([r['secs_per_epoch'] for r in runs])),
+                   baseline=res.get('baselines', {}).get(m), baseline_mean=None, paired=None)
+        base = _baseline_scores(res, m)
+        if base is not None: row.update(paired=paired_diff(acc, base), baseline_mean=float(np.mean(base)))
+        rows.append(row)
     return rows
 
 def format_table(rows:list[dict]) -> str:
     "Plain-text table of `summarize` rows"
-    head = f"{'method':<10} {'accuracy (%)':>16} {'seeds':>5} {'params':>9} {'s/epoch':>8}"
+    head = (f"{'method':<8} {'accuracy (%)':>14} {'Δ vs baseline, points [95% CI]':>32} {'wins':>5}  {'verdict':<24} "
+            f"{'params':>8} {'s/epoch':>7}")
     lines = [head, '-'*len(head)]
     for r in rows:
+        p = r['paired']
         acc = f"{100*r['acc_mean']:.2f} ± {100*r['acc_std']:.2f}"
-        lines.append(f"{r['method']:<10} {acc:>16} {r['n_seeds']:>5} {r['params']:>9,} {r['secs_per_epoch']:>8.2f}")
+        d = f"{format_diff(p)} vs {r['baseline']}" if p else '(baseline)'
+        wins, verdict = (f"{p['wins']}/{p['n']}", p['verdict']) if p else ('', '')
+        lines.append(f"{r['method']:<8} {acc:>14} {d:>32} {wins:>5}  {verdict:<24} {r['params']:>8,} {r['secs_per_epoch']:>7.2f}")
     return '\n'.join(lines)
 
-# %% ../nbs/30_experiments.ipynb #c020
-def atomic_write(path, text:str):
-    "Write `text` to `path` through a temporary file in the same folder and an atomic rename"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+# %% ../nbs/30_experiments.ipynb #c027
+def json_safe(o):
+    "`o` with every non-finite float replaced by `None`, so that `json.dumps(allow_nan=False)` accepts it"
+    if isinstance(o, float): return o if math.isfinite(o) else None
+    if isinstance(o, dict): return {k: json_safe(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [json_safe(v) for v in o]
+    return o
 
-# %% ../nbs/30_experiments.ipynb #c021
+# %% ../nbs/30_experiments.ipynb #c028
+def _colors(names) -> dict:
+    import plotly.express as px
+    pal = px.colors.qualitative.D3
+    return {m: pal[i % len(pal)] for i, m in enumerate(names)}
+
 def curves_figure(res:dict):
-    "Plotly figure: validation accuracy and training loss per epoch, mean over seeds, one line per method"
-    import plotly.graph_objects as go
+    "Plotly figure: validation accuracy and validation cross-entropy per epoch, mean over seeds, one colour per method"
     from plotly.subplots import make_subplots
-    fig = make_subplots(rows=1, cols=2, subplot_titles=('validation accuracy', 'training loss (full objective)'))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=('validation accuracy (last-epoch value is reported)',
+                                                         'validation cross-entropy (the same loss for every method)'))
+    col = _colors(res['runs'])
     for m, runs in res['runs'].items():
-        for col, key in ((1, 'accuracy'), (2, 'train_loss')):
-            if key not in runs[0]['history']: continue
+        for c, key in ((1, 'accuracy'), (2, 'valid_loss')):
+            if key not in runs[0]['history'] or (key == 'valid_loss' and 'acc_0' in runs[0]['history']): continue
             y = np.mean([r['history'][key] for r in runs], axis=0)
-            fig.add_scatter(x=list(range(1, len(y)+1)), y=y, name=m, legendgroup=m, showlegend=col == 1, row=1, col=col)
-    fig.update_xaxes(title_text='epoch')
+            fig.add_scatter(x=list(range(1, len(y)+1)), y=y, name=m, legendgroup=m, showlegend=c == 1, row=1, col=c,
+                            line=dict(color=col[m]))
+    fig.update_xaxes(title_text='epoch'); fig.update_yaxes(title_text='accuracy', row=1, col=1)
+    fig.update_yaxes(title_text='cross-entropy (nats)', row=1, col=2)
+    skipped = [m for m, rs in res['runs'].items() if not rs[0]['history']]
+    note = f"not drawn: {', '.join(skipped)} (trained in generations; see the table). " if skipped else ''
+    fig.update_layout(title=dict(text=f"{note}Cohorts (dml, afd): accuracy of the deployed member; their loss is the cohort's sum, not drawn",
+                                 font=dict(size=11)))
     return fig
 
+def paired_figure(res:dict):
+    "Plotly figure: each method's paired difference to its baseline with its 95% interval, coloured by verdict"
+    import plotly.graph_objects as go
+    rows = [r for r in summarize(res) if r['paired'] and r['paired']['lo'] is not None]
+    colour = {'better': '#2ca02c', 'worse': '#d62728', 'no measurable difference': '#7f7f7f'}
+    fig = go.Figure()
+    for r in rows:
+        p = r['paired']
+        fig.add_scatter(x=[100*p['diff']], y=[f"{r['method']} vs {r['baseline']}"], mode='markers', name=p['verdict'],
+                        marker=dict(color=colour[p['verdict']], size=10), showlegend=False,
+                        error_x=dict(type='data', symmetric=False, array=[100*(p['hi']-p['diff'])], arrayminus=[100*(p['diff']-p['lo'])]))
+    fig.add_vline(x=0, line_dash='dash', line_color='black')
+    fig.update_layout(xaxis_title='accuracy difference to the baseline (points); green: better, red: worse, grey: no measurable difference',
+                      height=120 + 40*len(rows))
+    return fig
+
+# %% ../nbs/30_experiments.ipynb #c029
 def write_report(res:dict, out) -> tuple[Path, Path]:
-    "Write `results.json` and a self-contained `report.html` (table and figures) to folder `out`"
-    out = Path(out)
+    "Write `report.html` (table and figures) and then `results.json` to folder `out`, as a pair sharing one `run_id`"
+    out, run_id = Path(out), uuid.uuid4().hex
     public = {k: v for k, v in res.items() if not k.startswith('_')}
-    public['summary'] = summarize(res)
-    atomic_write(out/'results.json', json.dumps(public, indent=1))
+    public.update(run_id=run_id, summary=summarize(res))
     table = format_table(public['summary']).replace('&', '&amp;').replace('<', '&lt;')
     page = figures_html(report_figures(res), title='feed_nb comparison')
-    atomic_write(out/'report.html', page.replace('<body>', f'<body>\n<h1>feed_nb comparison</h1>\n<pre>{table}</pre>', 1))
+    head = f'<body>\n<h1>feed_nb comparison</h1>\n<p>run {run_id}</p>\n<pre>{table}</pre>'
+    atomic_write(out/'report.html', page.replace('<head>', f'<head><meta name="feed_nb-run" content="{run_id}">', 1).replace('<body>', head, 1))
+    atomic_write(out/'results.json', json.dumps(json_safe(public), indent=1, allow_nan=False))
     return out/'results.json', out/'report.html'
 
-# %% ../nbs/30_experiments.ipynb #c024
-def demo(out='runs/demo', epochs:int=10, seeds=(0, 1, 2)):
-    "Scratch vs KD on the embedded digits: print the table, write results.json and report.html to `out`"
+def report_is_current(out) -> bool:
+    "True when `out`'s `report.html` belongs to its `results.json` (written by the same `write_report` call)"
+    out = Path(out)
+    if not ((out/'results.json').exists() and (out/'report.html').exists()): return False
+    run_id = json.loads((out/'results.json').read_text()).get('run_id')
+    return f'<meta name="feed_nb-run" content="{run_id}">' in (out/'report.html').read_text()
+
+# %% ../nbs/30_experiments.ipynb #c032
+def demo(out='runs/demo', epochs:int=100, seeds=range(5)):
+    "Scratch vs KD in the digits' teaching regime: print the table, write results.json and report.html to `out`"
     res = compare(('scratch', 'kd'), epochs=epochs, teacher_epochs=epochs, seeds=seeds)
     print(format_table(summarize(res)))
     for p in write_report(res, out): print(f"wrote {p}")
