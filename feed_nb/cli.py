@@ -1,4 +1,4 @@
-"""`feed_nb run METHOD` trains one method with its paper's defaults scaled to the data; `feed_nb compare` runs every method on the same data, networks, epochs and seeds and writes one table, `results.json` and a self-contained `report.html`.
+"""`feed_nb run METHOD` trains one method and its baseline on paired seeds; `feed_nb compare` runs every method on the same data, networks, epochs and seeds and writes one table of paired differences, `results.json` and a self-contained `report.html`.
 
 Docs: https://feed-nb.github.io/feed_nb/cli.html.md"""
 
@@ -6,86 +6,187 @@ Docs: https://feed-nb.github.io/feed_nb/cli.html.md"""
 
 # %% ../nbs/40_cli.ipynb #c002
 from __future__ import annotations
-import sys, warnings
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
+import math, os, sys, warnings
+from pathlib import Path
 from typing import Annotated
-from fastcore.script import call_parse
-from fastai.basics import *
-from .data import digits_dls, cifar_dls
-from .experiments import METHODS, compare, summarize, format_table, write_report
+import argparse
+from fastcore.script import anno_parser
+from .archs import parse_arch
 
 # %% auto #0
-__all__ = ['UsageError', 'pick_device', 'load_data', 'check_counts', 'check_methods', 'main']
+__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'UsageError', 'check_methods', 'check_counts', 'check_numbers',
+           'check_archs', 'check_data', 'check_out', 'check_device', 'load_data', 'pick_device', 'main', 'teacher_line']
 
 # %% ../nbs/40_cli.ipynb #c005
+METHOD_DOCS = {
+    'scratch': 'the student trained on labels alone (the baseline of most methods)',
+    'kd': 'Hinton KD from the teachers (their averaged softened outputs)',
+    'ft': 'Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)',
+    'pfeed': 'parallel FEED: one translator per teacher (FEED eq. 4-5)',
+    'compnet': "EKD's multi-branch CompNet trained on labels alone (the baseline of ekd)",
+    'ekd': 'ensemble KD: CompNet student and jointly fine-tuned teachers (EKD eq. 5, 8)',
+    'dml': 'deep mutual learning of --peers networks trained together',
+    'afd': 'online adversarial feature-map distillation of --peers networks (AFD)',
+    'ban': 'born-again networks: --generations generations, each taught by the previous',
+    'sfeed': 'sequential FEED: born-again generations taught through feature maps',
+}
+DIGITS_TRAIN = 359 # training digits of the teaching regime (`data.REGIME`)
+IMAGE_EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp'}
+
 class UsageError(ValueError):
     "A command-line argument the user must fix"
 
-def pick_device(name:str) -> torch.device:
-    "`cpu`, `cuda` or `auto` (the GPU when there is one)"
+def check_methods(names) -> list[str]:
+    "Known method names, in the order given"
+    bad = [m for m in names if m not in METHOD_DOCS]
+    if bad: raise UsageError(f"unknown method {bad[0]!r}; choose from {', '.join(METHOD_DOCS)}")
+    return list(names)
+
+def check_counts(**counts):
+    "Every count must be at least 1 (`peers` at least 2)"
+    for k, v in counts.items():
+        low = 2 if k == 'peers' else 1
+        if v < low: raise UsageError(f"--{k} must be at least {low}, got {v}")
+
+def check_numbers(lr:float, T:float, alpha:float, beta:float|None, frac:float):
+    "The real-valued settings must be finite and in range"
+    if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr must be a finite number above 0, got {lr}")
+    if not (math.isfinite(T) and T > 0): raise UsageError(f"--temperature must be finite and above 0, got {T}")
+    if not (0 <= alpha <= 1): raise UsageError(f"--alpha must be in [0, 1], got {alpha}")
+    if beta is not None and not (math.isfinite(beta) and beta >= 0): raise UsageError(f"--beta must be finite and at least 0, got {beta}")
+    if not (0 < frac <= 1): raise UsageError(f"--frac must be in (0, 1], got {frac}")
+
+def check_archs(**archs):
+    "Every architecture name must parse (`archs.parse_arch`)"
+    for k, a in archs.items():
+        try: parse_arch(a)
+        except ValueError as e: raise UsageError(f"--{k}: {e}") from None
+
+# %% ../nbs/40_cli.ipynb #c006
+def _count_images(folder:Path) -> int:
+    return sum(1 for p in folder.rglob('*') if p.suffix.lower() in IMAGE_EXTS)
+
+def check_data(data:str, valid:str, frac:float, bs:int) -> int|None:
+    "Check the data argument, its tuning split and the batch size; the number of training images when it is known"
+    if valid not in ('test', 'tune'): raise UsageError(f"--valid must be test or tune, got {valid!r}")
+    if data in ('cifar10', 'cifar100'):
+        if valid == 'tune': raise UsageError(f"--valid tune needs a tuning split, which {data} lacks; use an image folder with valid/ and test/")
+        return None
+    if data == 'digits': n = DIGITS_TRAIN
+    elif Path(data).is_dir(): n = _check_folder(Path(data), valid)
+    else: raise UsageError(f"--data must be digits, cifar10, cifar100 or an existing image folder; {data!r} is none of these")
+    n = math.floor(frac*n)
+    if bs > n: raise UsageError(f"--bs {bs} is larger than the {n} training images (--frac {frac}); use --bs {max(1, n//4)} or less")
+    return n
+
+def _check_folder(root:Path, valid:str) -> int:
+    held = 'valid' if valid == 'tune' else ('test' if (root/'test').is_dir() else 'valid')
+    if not (root/'train').is_dir() or not (root/held).is_dir():
+        need = 'train/ and valid/ (the tuning split)' if valid == 'tune' else 'train/ and test/ (or valid/)'
+        raise UsageError(f"--data {root} must hold {need} folders with one sub-folder of images per class")
+    counts = {s: _count_images(root/s) for s in ('train', held)}
+    empty = [s for s, c in counts.items() if not c]
+    if empty: raise UsageError(f"--data {root}: {' and '.join(f'{s}/' for s in empty)} hold no images ({', '.join(sorted(IMAGE_EXTS))})")
+    return counts['train']
+
+# %% ../nbs/40_cli.ipynb #c007
+def check_out(out:str) -> Path:
+    "The output folder must be creatable and writable: checked now, created only when results are written"
+    p = Path(out).expanduser().absolute()
+    if p.exists() and not p.is_dir(): raise UsageError(f"--out {out} exists and is not a folder")
+    parent = next(q for q in [p, *p.parents] if q.exists())
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out} cannot be written: {parent} is not a writable folder; choose another --out")
+    return p
+
+def check_device(name:str) -> str:
+    "`cpu`, `cuda` or `auto`; `cuda` only where an NVIDIA driver is present (checked again by torch later)"
     if name not in ('auto', 'cpu', 'cuda'): raise UsageError(f"--device must be auto, cpu or cuda, got {name!r}")
-    if name == 'cuda' and not torch.cuda.is_available():
-        raise UsageError("--device cuda was asked for, but no CUDA GPU is available here; use --device cpu or auto")
-    return torch.device('cuda' if name == 'auto' and torch.cuda.is_available() else ('cpu' if name == 'auto' else name))
+    if name == 'cuda' and not Path('/proc/driver/nvidia/version').exists() and not os.environ.get('CUDA_VISIBLE_DEVICES'):
+        raise UsageError("--device cuda was asked for, but no NVIDIA driver is present here; use --device cpu or auto")
+    return name
 
-def load_data(data:str, bs:int, device) -> DataLoaders:
-    "DataLoaders for `digits`, `cifar10`, `cifar100` or an image folder in CIFAR's layout"
-    if data == 'digits': return digits_dls(bs=bs, device=device)
-    if data in ('cifar10', 'cifar100'): return _cifar(data, None, bs, device)
-    if Path(data).is_dir(): return _cifar('cifar10', data, bs, device)
-    raise UsageError(f"--data must be digits, cifar10, cifar100 or an existing image folder; {data!r} is none of these")
-
-def _cifar(name, path, bs, device):
-    try: dls = cifar_dls(name, path=path, bs=bs, device=device)
+# %% ../nbs/40_cli.ipynb #c010
+def load_data(data:str, bs:int, device, frac:float=1., valid:str='test'):
+    "DataLoaders for `digits` (the teaching regime), `cifar10`, `cifar100` or an image folder in CIFAR's layout"
+    from feed_nb.data import digits_dls, cifar_dls, REGIME
+    if data == 'digits': return digits_dls(bs=bs, device=device, frac=frac, valid=valid, **REGIME)
+    try: dls = cifar_dls(data if data in ('cifar10', 'cifar100') else 'cifar10', None if data.startswith('cifar') else data,
+                         bs=bs, device=device, frac=frac, valid=valid)
     except (FileNotFoundError, RuntimeError) as e: raise UsageError(str(e)) from e
     dls.n_in = 3
     return dls
 
-# %% ../nbs/40_cli.ipynb #c006
-def check_counts(**counts):
-    "Every count must be at least 1"
-    for k, v in counts.items():
-        if v < 1: raise UsageError(f"--{k} must be at least 1, got {v}")
+def pick_device(name:str):
+    "The torch device for `cpu`, `cuda` or `auto` (the GPU when there is one)"
+    import torch
+    if name == 'cuda' and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for, but no CUDA GPU is available here; use --device cpu or auto")
+    return torch.device('cuda' if name == 'auto' and torch.cuda.is_available() else ('cpu' if name == 'auto' else name))
 
-def check_methods(names) -> list[str]:
-    "Known method names, in the order given"
-    bad = [m for m in names if m not in METHODS]
-    if bad: raise UsageError(f"unknown method {bad[0]!r}; choose from {', '.join(METHODS)}")
-    return list(names)
-
-# %% ../nbs/40_cli.ipynb #c009
-@call_parse(pos=['method'])
-def main(command:Annotated[str, "run (one method) or compare (every method)", {'choices': ['run', 'compare']}],
-         method:str=None, # with run: the method to train
-         data:str='digits', # digits (embedded), cifar10, cifar100, or an image folder with train/ and test/
-         arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d…
-         teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
-         teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
-         generations:int=2, # generations after the first (ban, sfeed)
-         peers:int=2, # networks trained together (dml, afd)
-         epochs:int=10, # epochs per training run
-         seeds:int=3, # seeds per method (mean ± std over them)
-         lr:float=1e-2, # maximum learning rate of the one-cycle schedule
-         bs:int=64, # batch size
-         device:str='auto', # auto, cpu or cuda
-         methods:str=None, # with compare: comma-separated methods (default: all)
-         out:str='runs/feed_nb', # output folder for results.json and report.html
-        ):
-    "Train and compare knowledge distillation methods on one data set"
+# %% ../nbs/40_cli.ipynb #c012
+def _main(command:Annotated[str, "run (one method and its baseline) or compare (every method)", {'choices': ['run', 'compare']}],
+          method:str=None, # with run: the method to train (see the list above)
+          data:str='digits', # digits (embedded teaching regime), cifar10, cifar100, or an image folder with train/ and test/ (or valid/)
+          valid:str='test', # validate on the report split (test) or on the tuning split (tune: digits, or a folder's valid/)
+          frac:float=1., # stratified fraction of the training split to train on
+          arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d…
+          teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
+          teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
+          teacher_epochs:int=100, # epochs of each teacher's training (kept in OUT/teachers and reused)
+          generations:int=2, # generations after the first (ban, sfeed)
+          peers:int=2, # networks trained together (dml, afd)
+          epochs:int=100, # epochs of every student's training
+          seeds:int=5, # paired seeds per method (differences get a 95% t-interval)
+          lr:float=1e-2, # maximum learning rate of the one-cycle schedule
+          bs:int=64, # batch size
+          temperature:float=4., # KD temperature T
+          alpha:float=0.9, # KD weight of the distillation term (1 - alpha weighs the labels)
+          beta:float=None, # β of ft, pfeed, sfeed (default: 500 scaled to the student's feature map)
+          device:str='auto', # auto, cpu or cuda
+          methods:str=None, # with compare: comma-separated methods (default: all)
+          out:str='runs/feed_nb', # output folder for results.json, report.html and teachers/
+         ):
     try:
         names = _method_names(command, method, methods)
-        check_counts(teachers=teachers, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
-        dls = load_data(data, bs, pick_device(device))
+        check_counts(teachers=teachers, teacher_epochs=teacher_epochs, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
+        check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher)
+        check_data(data, valid, frac, bs); check_device(device); out_dir = check_out(out)
+        warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
+        dls = load_data(data, bs, pick_device(device), frac, valid)
     except UsageError as e: sys.exit(f"feed_nb: error: {e}")
-    res = compare(names, dls, arch, teacher, n_teachers=teachers, epochs=epochs, teacher_epochs=epochs, lr=lr,
-                  seeds=range(seeds), generations=generations, peers=peers, data=data)
+    from feed_nb.experiments import compare, summarize, format_table, write_report
+    res = compare(names, dls, arch, teacher, n_teachers=teachers, epochs=epochs, teacher_epochs=teacher_epochs, lr=lr,
+                  seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=valid,
+                  frac=frac, T=temperature, alpha=alpha, beta=beta)
+    print(teacher_line(res, teacher))
     print(format_table(summarize(res)))
-    for p in write_report(res, out): print(f"wrote {p}")
+    for p in write_report(res, out_dir): print(f"wrote {p}")
 
-# %% ../nbs/40_cli.ipynb #c010
+_main.__doc__ = ("Train knowledge distillation methods on paired seeds and compare each with its baseline.\n\nmethods:\n"
+                 + '\n'.join(f"  {k:<8} {v}" for k, v in METHOD_DOCS.items()))
+
+def main():
+    "The `feed_nb` console script: `_main`'s arguments, with the method list kept one per line in `--help`"
+    p = anno_parser(_main, prog='feed_nb', pos=['method'])
+    p.formatter_class = type('_Help', (argparse.RawDescriptionHelpFormatter, p.formatter_class), {})  # fastcore's, without reflowing
+    args = vars(p.parse_args())
+    for k in ('pdb', 'xtra'): args.pop(k, None)
+    _main(**args)
+
+# %% ../nbs/40_cli.ipynb #c013
 def _method_names(command, method, methods):
     if command == 'run':
-        if method is None: raise UsageError(f"run needs a method: feed_nb run METHOD, with METHOD one of {', '.join(METHODS)}")
+        if method is None: raise UsageError(f"run needs a method: feed_nb run METHOD, with METHOD one of {', '.join(METHOD_DOCS)}")
         return check_methods([method])
     if method is not None: raise UsageError("compare takes no METHOD; use --methods a,b to choose several")
-    return check_methods(methods.split(',') if methods else METHODS)
+    return check_methods(methods.split(',') if methods else METHOD_DOCS)
+
+def teacher_line(res:dict, arch:str) -> str:
+    "One line on the teachers of a comparison: how many, how accurate, trained now or loaded"
+    t = res['teachers']
+    if not t['params']: return 'no teachers (no method here needs them)'
+    accs = ' / '.join(f"{100*a:.1f}" for a in t['accuracy'])
+    how = 'trained now' if t['trained'] else 'loaded from an earlier run with the same settings'
+    return (f"teachers: {len(t['params'])} × {arch}, validation accuracy {accs} %, ensemble {100*t['ensemble_accuracy']:.1f} % "
+            f"(mean confidence {t['ensemble_confidence']:.2f}); {how}")

@@ -80,11 +80,11 @@ def _socket_timeout(seconds):
 
 # %% ../nbs/01_data.ipynb #c010
 def check_image_folder(path) -> Path:
-    "`path` if it holds `train/` and `test/` folders with one sub-folder per class, else a clear error"
+    "`path` if it holds `train/` and `test/` (or `valid/`) folders with one sub-folder per class, else a clear error"
     path = Path(path)
-    missing = [s for s in ('train', 'test') if not (path/s).is_dir()]
-    if missing:
-        raise FileNotFoundError(f"{path} must contain train/ and test/ folders with one sub-folder per class; "
+    if not (path/'train').is_dir() or not any((path/s).is_dir() for s in ('test', 'valid')):
+        missing = [s for s in ('train', 'test or valid') if not any((path/p).is_dir() for p in s.split(' or '))]
+        raise FileNotFoundError(f"{path} must contain train/ and test/ (or valid/) folders with one sub-folder per class; "
                                 f"missing: {', '.join(missing)}")
     return path
 
@@ -109,20 +109,27 @@ def cifar_path(name:str='cifar10', # 'cifar10' or 'cifar100'
                            f"or pass path= to an extracted copy.") from e
 
 # %% ../nbs/01_data.ipynb #c012
-def _split_by_root(root):
-    "Splitter: items under `root/test` (or `root/valid`) are validation, the rest training"
-    return FuncSplitter(lambda o: Path(o).relative_to(root).parts[0] in ('test', 'valid'))
+def _held_out(root, valid:str) -> str:
+    "The folder of `root` that validates: `test/` (else `valid/`) for the report, `valid/` for tuning"
+    if valid not in ('test', 'tune'): raise ValueError(f"valid must be 'test' or 'tune', got {valid!r}")
+    if valid == 'tune':
+        if not (Path(root)/'valid').is_dir(): raise FileNotFoundError(f"valid='tune' needs a valid/ folder (the tuning split) in {root}")
+        return 'valid'
+    return 'test' if (Path(root)/'test').is_dir() else 'valid'
 
 def cifar_dls(name:str='cifar10', path=None, bs:int=128, frac:float=1., seed:int=0,
-              augment:bool=True, device=None, num_workers:int|None=None, **kwargs) -> DataLoaders:
-    "CIFAR-10/100 (or any image folder in their layout) with pad-4 crop + flip augmentation and normalization"
+              augment:bool=True, device=None, num_workers:int|None=None,
+              valid:str='test', # validate on `test/` (the report split; `valid/` when there is no test/) or on `valid/` ('tune')
+              **kwargs) -> DataLoaders:
+    "CIFAR-10/100 (or any image folder in their layout: train/ and test/ or valid/) with pad-4 crop + flip augmentation and normalization"
     root = cifar_path(name, path, **kwargs)
-    items = get_image_files(root)
+    held, items = _held_out(root, valid), get_image_files(root)
+    if not items: raise FileNotFoundError(f"{root} holds no image files (.png, .jpg, …) in its class folders")
     train = [o for o in items if o.relative_to(root).parts[0] == 'train']
     keep = set(stratified_subset(np.arange(len(train)), [parent_label(o) for o in train], frac, seed))
-    items = L(o for i, o in enumerate(train) if i in keep) + L(o for o in items if o.relative_to(root).parts[0] != 'train')
+    items = L(o for i, o in enumerate(train) if i in keep) + L(o for o in items if o.relative_to(root).parts[0] == held)
     tfms = [CropPad(40), RandomCrop(32), FlipItem(0.5)] if augment else []
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=parent_label, splitter=_split_by_root(root),
+    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=parent_label, splitter=FuncSplitter(lambda o: Path(o).relative_to(root).parts[0] == held),
                        item_tfms=tfms, batch_tfms=Normalize.from_stats(*cifar_stats))
     return dblock.dataloaders(items, bs=bs, device=device or default_device(),
                               num_workers=ifnone(num_workers, min(8, defaults.cpus)))

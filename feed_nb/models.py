@@ -133,14 +133,15 @@ class SmallCNN(nn.Module):
     def forward(self, x): return self.fc(self.pool(self.body(x)))
 
 # %% ../nbs/02_models.ipynb #c017
+from .archs import parse_arch
+
 def create_model(arch:str, n_classes:int=10, n_in:int=1) -> nn.Module:
     "Network named `arch` ('resnet20', 'wrn-16-2', 'resnext29-8x64d', 'cnn-16-32')"
-    a = arch.lower()
-    if m := re.fullmatch(r'resnet(\d+)', a): return CifarResNet(int(m[1]), n_classes, n_in)
-    if m := re.fullmatch(r'wrn-?(\d+)-(\d+)', a): return WideResNet(int(m[1]), int(m[2]), n_classes, n_in)
-    if m := re.fullmatch(r'resnext29-(\d+)x(\d+)d', a): return ResNeXt29(int(m[1]), int(m[2]), n_classes, n_in)
-    if m := re.fullmatch(r'cnn((?:-\d+)+)', a): return SmallCNN(tuple(int(w) for w in m[1][1:].split('-')), n_classes, n_in)
-    raise ValueError(f"Unknown architecture {arch!r}; use resnetD (D = 6n+2), wrn-D-K, resnext29-CxDd or cnn-W1-W2-…")
+    fam, a = parse_arch(arch)
+    if fam == 'resnet': return CifarResNet(a[0], n_classes, n_in)
+    if fam == 'wrn': return WideResNet(a[0], a[1], n_classes, n_in)
+    if fam == 'resnext29': return ResNeXt29(a[0], a[1], n_classes, n_in)
+    return SmallCNN(a, n_classes, n_in)
 
 # %% ../nbs/02_models.ipynb #c019
 @torch.no_grad()
