@@ -6,6 +6,9 @@ Docs: https://feed-nb.github.io/feed_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #c002
 from __future__ import annotations
+import numbers
+from collections import Counter
+from contextlib import ExitStack, contextmanager
 from fastai.basics import *
 from fastai.callback.hook import hook_output, Hook
 from fastai.vision.augment import RandTransform
@@ -15,9 +18,11 @@ import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
 # %% auto #0
-__all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'soft_kd_loss', 'kd_loss',
-           'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'Distiller', 'TensorDS',
-           'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'same_architecture', 'TeacherStack']
+__all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss',
+           'kd_loss', 'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'check_positive',
+           'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller', 'TensorDS', 'network_error',
+           'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture',
+           'TeacherStack']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -64,6 +69,23 @@ def count_params(m) -> int:
     "Number of parameters of `m` (a module or `Learner`)"
     return sum(p.numel() for p in as_module(m).parameters())
 
+# %% ../nbs/00_core.ipynb #r001
+@contextmanager
+def restoring(*modules):
+    "On exit, give every submodule of `modules` (modules or `Learner`s) its train/eval mode and every parameter its `requires_grad` back"
+    ms = [as_module(m) for m in modules]
+    modes = [(s, s.training) for m in ms for s in m.modules()]
+    flags = [(p, p.requires_grad) for m in ms for p in m.parameters()]
+    try: yield ms
+    finally:
+        for s, t in modes: s.training = t
+        for p, r in flags: p.requires_grad_(r)
+
+@contextmanager
+def frozen(*modules, device=None):
+    "`modules` frozen as by `freeze` inside the context; their modes and `requires_grad` flags restored on exit"
+    with restoring(*modules) as ms: yield [freeze(m, device) for m in ms]
+
 # %% ../nbs/00_core.ipynb #c014
 def soft_kd_loss(y_s:Tensor, p_t:Tensor, T:float=4.) -> Tensor:
     "Hinton KD from target probabilities `p_t` (softened at `T`): T²·KL(p_t ‖ softmax(y_s/T)), batch mean"
@@ -99,31 +121,115 @@ def factor_loss(f_s:Tensor, f_t:Tensor, p:int=1, reduction:str='mean') -> Tensor
     if reduction == 'batchmean': return d.sum(1).mean()
     raise ValueError(f"reduction must be 'mean' or 'batchmean', got {reduction!r}")
 
+# %% ../nbs/00_core.ipynb #r011
+def _is_real(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+def _bad_setting(owner:str, name:str, rule:str, v, hint:str='') -> ValueError:
+    return ValueError(f"{owner + ': ' if owner else ''}`{name}` must be {rule}, got {v!r}" + (f"; {hint}" if hint else ''))
+
+def check_positive(v, name:str, owner:str='', hint:str='', integer:bool=False):
+    "`v` if it is a finite number > 0 (a whole number ≥ 1 with `integer`), else a `ValueError` naming `owner`'s setting `name`"
+    ok = isinstance(v, numbers.Integral) if integer else _is_real(v) and math.isfinite(v)
+    if isinstance(v, bool) or not ok or not v > 0:
+        raise _bad_setting(owner, name, 'a whole number ≥ 1' if integer else 'a finite number > 0', v, hint)
+    return v
+
+def check_nonneg(v, name:str, owner:str='', hint:str=''):
+    "`v` if it is a finite number ≥ 0"
+    if not (_is_real(v) and math.isfinite(v) and v >= 0): raise _bad_setting(owner, name, 'a finite number ≥ 0', v, hint)
+    return v
+
+def check_fraction(v, name:str, owner:str='', hint:str=''):
+    "`v` if it is a number in [0, 1]"
+    if not (_is_real(v) and 0 <= v <= 1): raise _bad_setting(owner, name, 'a number in [0, 1]', v, hint)
+    return v
+
+def check_choice(v, name:str, options, owner:str=''):
+    "`v` if it is one of `options` (of the same type: 1 is not True)"
+    if not any(type(v) is type(o) and v == o for o in options):
+        raise _bad_setting(owner, name, 'one of ' + ', '.join(map(repr, options)), v)
+    return v
+
+# %% ../nbs/00_core.ipynb #r020
+_cancels = (CancelBatchException, CancelTrainException, CancelValidException, CancelEpochException, CancelFitException,
+            CancelStepException, CancelBackwardException)
+
+class _FitGuard:
+    "Stands in for `learn._with_events` during a fit: an exception fastai does not handle runs the registered teardowns"
+    def __init__(self, learn):
+        self.learn, self.teardowns, self.inner = learn, [], learn.__dict__.get('_with_events')
+        learn._with_events = self
+    def __call__(self, *args):
+        try: (self.inner or partial(type(self.learn)._with_events, self.learn))(*args)
+        except _cancels: raise
+        except BaseException:
+            while self.teardowns: self.teardowns.pop()()
+            self.remove()
+            raise
+    def remove(self):
+        "Give the learner its own `_with_events` back"
+        if self.learn.__dict__.get('_with_events') is not self: return
+        if self.inner is None: del self.learn._with_events
+        else: self.learn._with_events = self.inner
+
+@contextmanager
+def fit_guard(learn:Learner, teardown:Callable):
+    "Inside, `teardown()` also runs when an exception fastai does not handle (KeyboardInterrupt, an error) leaves `learn`'s fit"
+    g = learn.__dict__.get('_with_events')
+    if not isinstance(g, _FitGuard): g = _FitGuard(learn)
+    g.teardowns.append(teardown)
+    try: yield g
+    finally:
+        if teardown in g.teardowns: g.teardowns.remove(teardown)
+        if not g.teardowns: g.remove()
+
 # %% ../nbs/00_core.ipynb #c022
 class Distiller(Callback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers', 'owned', '_cache', '_stack', '_t_out')
+    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last')
+    _transient = ('_cache', '_stack', '_t_out', '_idx') # per-fit references that `teardown` drops
     cacheable = False # subclasses whose teacher outputs depend on the input alone may serve them from a cache
     cache_limit = 2**30 # bytes: a larger teacher-output table is not built (a warning says so) and teachers run per batch
     def __init__(self, teachers=None, cache:bool=False, batched='auto'):
+        name = type(self).__name__
         self.teachers = [as_module(t) for t in L(teachers)]
-        self.owned, self.history, self.cache, self._cache = nn.ModuleList(), {}, cache, None
-        self.batched, self._stack, self._t_out, self._prefetch = batched, None, None, False
+        self.cache = check_choice(cache, 'cache', (True, False), name)
+        self.batched = check_choice(batched, 'batched', ('auto', True, False), name)
+        self.owned, self.history, self._undo, self._last = nn.ModuleList(), {}, ExitStack(), {}
+        self._cache = self._stack = self._t_out = None
+        self._prefetch = False
 
     def before_fit(self):
+        if self.learn.lock.locked(): return  # `validate`/`get_preds`, maybe inside a running fit: nothing to set up
+        self.teardown()                       # whatever an interrupted earlier fit left behind
+        try: self.prepare()
+        except BaseException: self.teardown(); raise
+
+    def after_fit(self):
+        if not self.learn.lock.locked(): self.teardown()
+
+    def prepare(self):
+        "Set up a fit, registering in `self._undo` how to undo each change"
+        self._undo.enter_context(fit_guard(self.learn, self.teardown))
         self._check_teachers()
-        self.teachers = [freeze(t, self.dls.device) for t in self.teachers]
+        self._undo.enter_context(frozen(*self._frozen_teachers(), device=self.dls.device))
         self._follow_student(self.teachers)
-        self._batch = {c: [] for c in self.components}
-        self._epoch = {}
-        self._mets = [] if self.learn.lock.locked() else [ValueMetric(partial(self._epoch.get, c), c) for c in self.components]
-        self.learn.metrics = self.learn.metrics + self._mets
+        self.setup_networks()
+        self._setup_metrics()
         self._attach_owned()
         self._setup_stack()
         self._setup_cache()
         self._setup_prefetch()
+
+    def setup_networks(self):
+        "Where a subclass checks shapes, builds its owned modules and places its hooks (registered in `self._undo`)"
+
+    def teardown(self):
+        "Undo the fit's set-up in reverse order and drop its transient references; a second call does nothing"
+        self._undo.close()
+        for a in self._transient: setattr(self, a, None)
 
 # %% ../nbs/00_core.ipynb #c023
 @patch
@@ -137,9 +243,27 @@ def _check_teachers(self:Distiller):
         raise ValueError("A teacher shares parameters with the student; pass a separate (trained) network as teacher")
 
 @patch
+def _frozen_teachers(self:Distiller) -> list:
+    "The teachers this fit freezes (and gives back unchanged at its end)"
+    return self.teachers
+
+def _drop_metrics(learn, mets):
+    learn.metrics = [m for m in learn.metrics if not any(m is o for o in mets)]
+
+@patch
+def _setup_metrics(self:Distiller):
+    "One results-table column per component, for this fit"
+    self._batch, self._epoch = {c: [] for c in self.components}, {}
+    mets = [ValueMetric(partial(self._epoch.get, c), c) for c in self.components]
+    self.learn.metrics = self.learn.metrics + mets
+    self._undo.callback(_drop_metrics, self.learn, mets)
+
+@patch
 def record(self:Distiller, **comps):
     "Keep this batch's loss components (detached, on the device)"
-    for k, v in comps.items(): self._batch.setdefault(k, []).append(v.detach().float())
+    for k, v in comps.items():
+        self._last[k] = v = v.detach().float()
+        self._batch.setdefault(k, []).append(v)
 
 @patch
 def after_train(self:Distiller):
@@ -150,16 +274,6 @@ def after_train(self:Distiller):
         self.history.setdefault(k, []).append(vals)
         self._epoch[k] = vals.mean().item()
         vs.clear()
-
-@patch
-def after_fit(self:Distiller):
-    "Remove the component columns from the learner's metrics and the owned modules from its optimizer"
-    self.learn.metrics = [m for m in self.learn.metrics if not any(m is o for o in self._mets)]
-    self._mets = []
-    if self._in_opt and self.learn.opt is not None: opt_remove_params(self.learn.opt, self._owned_params())
-    self._in_opt = False
-    self._drop_cache()
-    self._t_out = self._stack = None
 
 @patch
 def epoch_means(self:Distiller) -> dict:
@@ -195,8 +309,31 @@ def teacher_outputs(self:Distiller) -> list:
     "This batch's teacher outputs: from the cache, or computed once under `no_grad` (in `before_batch` when that is safe)"
     if self._cache is not None: return [c[self._idx] for c in self._cache]
     if self._t_out is None:
-        with torch.no_grad(): self._t_out = self.teacher_forward(self.xb)
+        with torch.no_grad(): self._t_out = self._forward_teachers(self.xb)
     return self._t_out
+
+def network_error(who:str, model, xb, e:Exception) -> ValueError:
+    "A `ValueError` saying that network `who` cannot take the inputs `xb`, with its first convolution's channels when they differ"
+    x, m = xb[0], as_module(model)
+    name = type(unwrap(m)).__name__
+    conv = next((c for c in m.modules() if isinstance(c, nn.modules.conv._ConvNd)), None)
+    if conv is not None and x.dim() > 2 and conv.in_channels != x.shape[1]:
+        return ValueError(f"{who} ({name}) takes {conv.in_channels}-channel inputs (its first convolution) but the data's have "
+                          f"{x.shape[1]} channels, shape {tuple(x.shape)}; use a network built for {x.shape[1]} input channels "
+                          f"(n_in={x.shape[1]}) or data with {conv.in_channels} channels")
+    return ValueError(f"{who} ({name}) fails on the data's inputs of shape {tuple(x.shape)}: {e}. "
+                      "Teachers must take the inputs the student takes")
+
+@patch
+def _forward_teachers(self:Distiller, xb) -> list:
+    "`teacher_forward(xb)`; a teacher that cannot take these inputs is named in the error"
+    try: return self.teacher_forward(xb)
+    except RuntimeError as e:
+        for i, t in enumerate(self.teachers):
+            try:
+                with torch.no_grad(): t(*xb)
+            except RuntimeError as e_t: raise network_error(f"{type(self).__name__}: teacher {i}", t, xb, e_t) from e
+        raise
 
 # %% ../nbs/00_core.ipynb #c027
 @patch
@@ -213,19 +350,23 @@ def _cache_safe(self:Distiller) -> bool:
     return (isinstance(ds, TensorDS) and len(ds.tensors) == 2 and not any(isinstance(f, RandTransform) for f in tfms)
             and not self._batch_rewriters())
 
+def _unwrap_dataset(dl):
+    "Give `dl` back the data set the cache wrapped"
+    while isinstance(dl.dataset, _IndexedDS): dl.dataset = dl.dataset.orig
+
 @patch
 def _setup_cache(self:Distiller):
     "Compute the teachers' outputs over the training set once, when it is safe, asked for and within `cache_limit`"
-    self._drop_cache()
-    if not (self.cacheable and self.cache and not self.learn.lock.locked() and self._cache_safe()): return
     dl, n_inp = self.dls.train, self.dls.n_inp
+    _unwrap_dataset(dl)  # left by another callback's interrupted fit
+    if not (self.cacheable and self.cache and self._cache_safe()): return
     state = random.getstate()  # `dl.new` draws its own rng from Python's: keep the user's random stream as it was
     ordered = dl.new(shuffle=False, drop_last=False)  # the same transforms as training, in data set order
     random.setstate(state)
     outs, limit = [], self.cache_limit
     with torch.no_grad():
         for b in ordered:
-            outs.append([o.detach() for o in self.teacher_forward(b[:n_inp])])
+            outs.append([o.detach() for o in self._forward_teachers(b[:n_inp])])
             need = sum(o.numel()*o.element_size() for o in outs[0]) * len(ordered)  # from the first batch
             if len(outs) == 1 and need > limit:
                 warn(f"{type(self).__name__}: the teacher-output cache would take {need/2**20:,.0f} MiB, more than "
@@ -234,6 +375,7 @@ def _setup_cache(self:Distiller):
                 return
     self._cache = [torch.cat(o) for o in zip(*outs)]
     dl.dataset = _IndexedDS(dl.dataset)
+    self._undo.callback(_unwrap_dataset, dl)
 
 @patch
 def _setup_prefetch(self:Distiller):
@@ -242,15 +384,9 @@ def _setup_prefetch(self:Distiller):
     self._prefetch = bool(self.cacheable and self.teachers and not self._batch_rewriters())
 
 @patch
-def _drop_cache(self:Distiller):
-    dl = self.dls.train if getattr(self, 'learn', None) is not None and self.learn.dls is not None else None
-    if dl is not None and isinstance(dl.dataset, _IndexedDS): dl.dataset = dl.dataset.orig
-    self._cache = None
-
-@patch
 def before_batch(self:Distiller):
     "Take each sample's index off a cached training batch, or run the teachers before the student when that is safe"
-    self._t_out = None
+    self._t_out, self._last = None, {}
     if not self.training: return
     if self._cache is not None:
         *xb, y, self._idx = (*self.xb, *self.yb)
@@ -280,10 +416,13 @@ def _owned_params(self:Distiller): return [p for p in self.owned.parameters() if
 
 @patch
 def _attach_owned(self:Distiller):
+    "Move the owned modules to the learner's device and add their parameters to its optimizer, for this fit"
     self.owned.to(self.dls.device)
     self._follow_student([self.owned])
-    self._in_opt = not self.learn.lock.locked() and self.learn.opt is not None
-    if self._in_opt: opt_add_params(self.learn.opt, self._owned_params())
+    opt, ps = self.learn.opt, self._owned_params()
+    if opt is None or not ps: return
+    opt_add_params(opt, ps)
+    self._undo.callback(opt_remove_params, opt, ps)
 
 @patch
 def before_train(self:Distiller): self.owned.train()
@@ -309,9 +448,9 @@ def __getstate__(self:Distiller):
 @patch
 def _init_state(self:Distiller):
     "Called when unpickled: teachers are never saved, so start without them"
-    self._state = {}
-    if not hasattr(self, 'teachers'): self.teachers, self.owned, self._cache, self._stack = None, nn.ModuleList(), None, None
-    self._t_out = None
+    self._state, self._undo, self._last = {}, ExitStack(), {}
+    if not hasattr(self, 'teachers'): self.teachers, self.owned = None, nn.ModuleList()
+    for a in self._transient: setattr(self, a, None)
 
 # %% ../nbs/00_core.ipynb #c034
 def synth_dls(n:int=256, n_classes:int=4, shape=(1, 8, 8), bs:int=32, seed:int=0, device=None) -> DataLoaders:
@@ -336,6 +475,80 @@ class _TinyCNN(nn.Module):
 def tiny_cnn(n_in:int=1, n_classes:int=4, w:int=8) -> nn.Module:
     "A two-stage CNN for tests; `feature_layer` is its last stage"
     return _TinyCNN(n_in, n_classes, w)
+
+# %% ../nbs/00_core.ipynb #r031
+class _Interrupt(Callback):
+    "Raise `KeyboardInterrupt` at `event`: in training batch `at` (`after_batch`, `after_loss`) or at the first `before_validate`"
+    order = 1000
+    def __init__(self, event:str, at:int=1): self.event, self.at = event, at
+    def _stop(self, event):
+        if event == self.event and (event == 'before_validate' or self.iter == self.at): raise KeyboardInterrupt(f"stopped in {event}")
+    def after_loss(self):
+        if self.training: self._stop('after_loss')
+    def after_batch(self):
+        if self.training: self._stop('after_batch')
+    def before_validate(self): self._stop('before_validate')
+
+class _OptSpy(Callback):
+    "The ids of the parameters in the optimizer at the first training batch"
+    def before_fit(self): self.ids = None
+    def after_batch(self):
+        if self.ids is None: self.ids = Counter(id(p) for pg in self.opt.param_lists for p in pg)
+
+def _hook_count(ms) -> int:
+    return sum(len(d) for m in ms for s in m.modules() for d in (s._forward_hooks, s._forward_pre_hooks, s._backward_hooks))
+
+def _fit_seeded(make, seed, cbs=None) -> Learner:
+    "`make()` under `seed` (its loaders' shuffling too), fitted for one epoch"
+    set_seed(seed, reproducible=True)
+    learn = make()
+    for dl in learn.dls.loaders: dl.rng = random.Random(seed)
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2, cbs=cbs)
+    return learn
+
+def _flags(ms): return [(s.training, [p.requires_grad for p in s.parameters(recurse=False)]) for m in ms for s in m.modules()]
+
+# %% ../nbs/00_core.ipynb #r032
+def _check_clean(learn, teachers, flags, ds, mets, where):
+    cbs = [c for c in learn.cbs if isinstance(c, Distiller)]
+    nets = [learn.model, *teachers] + [m for c in cbs for m in (*(c.teachers or []), c.owned)]
+    assert _hook_count(nets) == 0, f"{where}: hooks are left"
+    test_eq(Counter(id(p) for pg in learn.opt.param_lists for p in pg), Counter(id(p) for p in learn.model.parameters()))
+    assert learn.dls.train.dataset is ds, f"{where}: the training set is not the user's"
+    test_eq([id(m) for m in learn.metrics], mets)
+    assert _flags(teachers) == flags, f"{where}: the teachers' modes or requires_grad flags changed"
+
+def check_interrupts(make:Callable, # `make()` → a new `Learner` with the callback(s) under test, on the same data and teachers each call
+                     teachers=(), # the user's teachers (modules or `Learner`s) whose modes and flags must come back
+                     events=('after_batch', 'after_loss', 'before_validate'), # where the fit is stopped
+                     seed:int=0):
+    "Stop a fit with `KeyboardInterrupt` at each of `events`; check that it left nothing behind and that refits match an uninterrupted fit"
+    nets = [as_module(t) for t in teachers]
+    flags, want = _flags(nets), _fit_seeded(make, seed).model.state_dict()
+    for ev in events:
+        set_seed(seed, reproducible=True)
+        learn = make()
+        ds, mets, where = learn.dls.train.dataset, [id(m) for m in learn.metrics], f"after a KeyboardInterrupt in {ev}"
+        try:
+            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2, cbs=_Interrupt(ev))
+        except KeyboardInterrupt: pass
+        else: raise AssertionError(f"the fit was not stopped in {ev}")
+        _check_clean(learn, nets, flags, ds, mets, where)
+        spy = _OptSpy()
+        with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2, cbs=spy)   # the same learner fits again...
+        owned = [p for c in learn.cbs if isinstance(c, Distiller) for p in c._owned_params()]
+        test_eq(spy.ids, Counter(id(p) for p in [*learn.model.parameters(), *owned]))  # ...each parameter in its optimizer once
+        _check_clean(learn, nets, flags, ds, mets, f"{where} and a refit")
+        got = _fit_seeded(make, seed).model.state_dict()  # a new learner from the same seed: the uninterrupted weights
+        assert all(torch.equal(got[k], v) for k, v in want.items()), f"{where}: a refit from seed {seed} differs from a fresh fit"
+    for t in teachers:
+        if isinstance(t, Learner): _check_trains(t)
+
+def _check_trains(learn:Learner):
+    "`learn` trains: one epoch changes its weights"
+    w = [p.detach().clone() for p in learn.model.parameters()]
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2)
+    assert any(not torch.equal(a, p) for a, p in zip(w, learn.model.parameters())), "the teacher Learner did not train"
 
 # %% ../nbs/00_core.ipynb #c036
 import time, random
@@ -392,7 +605,6 @@ def _setup_stack(self:Distiller):
     "Choose between the loop and a `TeacherStack` (`batched`: 'auto', True or False)"
     self._stack, self.batched_ = None, False
     ts, b = self.teachers or [], self.batched
-    if b not in ('auto', True, False): raise ValueError(f"batched must be 'auto', True or False, got {b!r}")
     if b is False or len(ts) < 2: return
     if b == 'auto' and (self.dls.device is None or torch.device(self.dls.device).type != 'cuda' or not same_architecture(ts)): return
     layers = getattr(self, 'stack_layers', ())

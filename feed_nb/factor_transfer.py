@@ -122,11 +122,12 @@ def train_paraphraser(teacher, # a trained network (module or `Learner`); frozen
                       loss:str='l2', # 'l2' (FEED eq. 1 as printed) or 'l1' (the official FT code)
                      ) -> tuple[Paraphraser, list]:
     "Train a `Paraphraser` on the frozen `teacher`'s features with FEED eq. 1; return it (frozen) and its per-epoch loss"
-    fn, teacher = _recon_fn(loss), freeze(teacher, dls.device)
-    x = feature_map(teacher, layer, *_inputs(dls.valid.one_batch(), dls.valid))
-    para, rec = Paraphraser(x.shape[1], k, n_layers), _EpochLoss()
-    learn = Learner(dls, _Reconstruct(teacher, layer, para), loss_func=lambda pred, *_: fn(*pred).mean(), cbs=rec)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    fn = _recon_fn(loss)
+    with frozen(teacher, device=dls.device) as (teacher,):  # the caller's teacher: frozen while it is read, then as it was
+        x = feature_map(teacher, layer, *_inputs(dls.valid.one_batch(), dls.valid))
+        para, rec = Paraphraser(x.shape[1], k, n_layers), _EpochLoss()
+        learn = Learner(dls, _Reconstruct(teacher, layer, para), loss_func=lambda pred, *_: fn(*pred).mean(), cbs=rec)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     return freeze(para), rec.history
 
 # %% ../nbs/11_factor_transfer.ipynb #c017
@@ -134,6 +135,7 @@ class FactorTransfer(Distiller):
     "Factor Transfer, FEED eq. 2–3: `CE + beta·‖F_T/‖F_T‖₂ − F_S/‖F_S‖₂‖ₚᵖ`, F_S from a translator trained with the student"
     components, cacheable = ('ce', 'ft'), True
     _stateattrs = Distiller._stateattrs + ('hook', 't_hook', 'f_s', 'f_t')
+    _transient = Distiller._transient + ('hook', 't_hook', 'f_s', 'f_t')
     def __init__(self, teacher, # a trained network (module or `Learner`)
                  beta:float=500., # weight of L_FT (FEED, with reduction='mean': 500 ResNets, 2,000 WRN/ResNeXt, 1,000 ImageNet)
                  p:int=1, # exponent p of eq. 3 (FEED: 1)
@@ -161,15 +163,13 @@ class FactorTransfer(Distiller):
         "The β in use: `beta`, or the value `auto_beta` chose (None before the first training batch)"
         return None if self._beta is None else float(self._beta)
 
-    def before_fit(self):
-        self._check_teachers()
-        self.remove_hooks()
-        self.teachers = [freeze(t, self.dls.device) for t in self.teachers]
-        if self.paraphraser is not None: self.paraphraser = freeze(self.paraphraser, self.dls.device)
-        self._probe()  # may fail on shapes: before any hook is placed
-        self.hook = hook_features(self.learn.model, self.student_layer, detach=False)
-        self.t_hook = hook_features(self.teachers[0], self.teacher_layer)  # placed once: `teacher_forward` reads it
-        super().before_fit()
+    def _frozen_teachers(self): return [*self.teachers, *L(self.paraphraser)]
+
+    def setup_networks(self):
+        "Build the translator from the feature shapes (failing before any hook on a mismatch), then hook both feature layers"
+        self._probe()
+        self.hook = self._undo.enter_context(hook_features(self.learn.model, self.student_layer, detach=False))
+        self.t_hook = self._undo.enter_context(hook_features(self.teachers[0], self.teacher_layer))  # `teacher_forward` reads it
 
     def teacher_forward(self, xb) -> list:
         "[F_T] for inputs `xb`: the teacher's feature map, or the paraphraser's encoding of it"
@@ -200,22 +200,10 @@ def _first_beta(self:FactorTransfer, ce, ft):
     return b
 
 @patch
-def after_fit(self:FactorTransfer):
-    "Remove the hooks and the translator from the optimizer; fix an automatic β as a float"
-    super(FactorTransfer, self).after_fit()
-    self.remove_hooks()
+def teardown(self:FactorTransfer):
+    "The base teardown (hooks, translator, teacher), and an automatic β fixed as a float"
+    Distiller.teardown(self)
     if isinstance(self._beta, Tensor): self._beta = self._beta.item()
-    self.f_s = self.f_t = None
-
-@patch
-def after_cancel_fit(self:FactorTransfer): self.remove_hooks()
-
-@patch
-def remove_hooks(self:FactorTransfer):
-    "Remove the student's and the teacher's feature hooks (done for you after a fit, even a cancelled one)"
-    for h in (self.hook, self.t_hook):
-        if h is not None: h.remove()
-    self.hook = self.t_hook = None
 
 # %% ../nbs/11_factor_transfer.ipynb #c019
 @patch

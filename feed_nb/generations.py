@@ -61,6 +61,7 @@ class BAN(Distiller):
     "Born-again training (BAN eqs. 2–3, 10, 11) from a previous generation or the ensemble of several"
     variants, cacheable = ('ban', 'ban+l', 'cwtm', 'dkpp'), True
     _stateattrs = Distiller._stateattrs + ('y_t', 'p_t', 'generator')
+    _transient = Distiller._transient + ('y_t', 'p_t')
     def __init__(self, teachers, # a module or `Learner`, or a list of them (their averaged distribution teaches)
                  variant:str='ban', # 'ban' (teacher only), 'ban+l' (plus labels), 'cwtm' (eq. 10), 'dkpp' (eq. 11)
                  generator:torch.Generator|None=None, # random draws of DKPP's permutations (default: torch's global RNG)

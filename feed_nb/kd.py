@@ -16,7 +16,7 @@ __all__ = ['KD']
 class KD(Distiller):
     "Hinton KD from one teacher or an ensemble: `(1-alpha)·CE + alpha·T²·KL(mean softmax(z_t/T) ‖ softmax(z_s/T))`"
     components, cacheable = ('ce', 'kd'), True
-    _stateattrs = Distiller._stateattrs + ('y_t',)
+    _stateattrs, _transient = Distiller._stateattrs + ('y_t',), Distiller._transient + ('y_t',)
     def __init__(self, teachers, # a module or `Learner`, or a list of them (an ensemble)
                  T:float=4., # softmax temperature (FEED's setup: 4)
                  alpha:float=0.9, # weight of the distillation term; 1-alpha weighs the label loss

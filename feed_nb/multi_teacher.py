@@ -55,22 +55,26 @@ def ekd_kd_loss(qs_s:list, qs_t:list, T:float=10., t_on:str='both') -> Tensor:
 
 # %% ../nbs/12_multi_teacher.ipynb #c012
 class JointDistiller(Distiller):
-    "A `Distiller` whose teachers are trained with the student when `finetune_teachers`, frozen otherwise"
-    def __init__(self, teachers=None, finetune_teachers:bool=False, cache:bool=False, batched='auto'):
+    "A `Distiller` whose teachers are trained with the student when `finetune_teachers` (copies, unless `copy_teachers=False`), frozen otherwise"
+    def __init__(self, teachers=None, finetune_teachers:bool=False, copy_teachers:bool=True, cache:bool=False, batched='auto'):
+        name = type(self).__name__
+        check_choice(finetune_teachers, 'finetune_teachers', (True, False), name)
         # trained teachers change every step: no cached outputs, no stacked copy of their weights
         super().__init__(teachers, cache=cache and not finetune_teachers, batched=False if finetune_teachers else batched)
         self.finetune_teachers = finetune_teachers
+        self.copy_teachers = check_choice(copy_teachers, 'copy_teachers', (True, False), name)
         self.cacheable = type(self).cacheable and not finetune_teachers  # outputs of trained teachers are never reused
-        if finetune_teachers:
-            for t in self.teachers: self.own(t)
+        if not finetune_teachers: return
+        if copy_teachers: self.teachers = [deepcopy(t) for t in self.teachers]
+        for t in self.teachers: self.own(t)
 
-    def before_fit(self):
-        if not self.finetune_teachers: return super().before_fit()
-        self._check_teachers()
-        for t in self.teachers: t.requires_grad_(True)
-        teachers, self.teachers = self.teachers, []  # owned, not frozen: hide them from the freezing step
-        try: super().before_fit()
-        finally: self.teachers = teachers
+    def _frozen_teachers(self): return [] if self.finetune_teachers else self.teachers
+
+    def prepare(self):
+        if self.finetune_teachers and self.teachers is not None:  # owned and trainable for this fit, given back as they were
+            self._undo.enter_context(restoring(*self.teachers))
+            for t in self.teachers: t.requires_grad_(True)
+        super().prepare()
 
 # %% ../nbs/12_multi_teacher.ipynb #c014
 def student_branches(model:nn.Module) -> list:
@@ -82,16 +86,17 @@ def student_branches(model:nn.Module) -> list:
 class EKD(JointDistiller):
     "Ensemble knowledge distillation, eq. 5: `alpha·CE(P_t,y) + beta·CE(P_s,y) + gamma·L_KD` (eq. 8), branch i ↔ teacher i"
     components, cacheable = ('ce_t', 'ce', 'kd'), True
-    _stateattrs = Distiller._stateattrs + ('y_t', '_hooks')
+    _stateattrs, _transient = Distiller._stateattrs + ('y_t', '_hooks'), Distiller._transient + ('y_t', '_hooks')
     def __init__(self, teachers, # N_t networks (or `Learner`s), one per student branch
                  alpha:float=.5, beta:float=.5, gamma:float=.6, # weights of eq. 5 (the paper's tuned values)
                  T:float=10., # temperature of the KL terms
                  finetune_teachers:bool=True, # train the teachers jointly by the alpha term (the paper) or freeze them
+                 copy_teachers:bool=True, # fine-tune copies (in `self.teachers`); False: train the caller's networks in place
                  t_on:str='both', # soften 'both' sides (standard KD, with T²) or the 'teacher' only (printed eq. 8)
                  cache:bool=True, # frozen teachers only: compute their logits once when the training inputs are deterministic
                  batched='auto', # frozen teachers of one architecture: one vmapped forward ('auto': on CUDA when faster)
                 ):
-        super().__init__(teachers, finetune_teachers, cache, batched)
+        super().__init__(teachers, finetune_teachers, copy_teachers, cache, batched)
         if not self.teachers: raise ValueError("EKD needs at least one teacher")
         if t_on not in ('both', 'teacher'): raise ValueError(f"t_on must be 'both' or 'teacher', got {t_on!r}")
         store_attr('alpha,beta,gamma,T,t_on')
@@ -99,24 +104,17 @@ class EKD(JointDistiller):
 
 # %% ../nbs/12_multi_teacher.ipynb #c016
 @patch
-def before_fit(self:EKD):
-    branches = student_branches(self.learn.model)
-    if self.teachers is not None and len(branches) != len(self.teachers):
-        raise ValueError(f"The student has {len(branches)} branch(es) but EKD got {len(self.teachers)} teacher(s); "
-                         "branch i pairs with teacher i")
-    super(EKD, self).before_fit()
-    self._remove_hooks()
-    self._hooks = hook_outputs(branches, detach=False)
+def prepare(self:EKD):
+    "Check that branch i has a teacher i, then the joint set-up"
+    n = len(student_branches(self.learn.model))
+    if self.teachers is not None and n != len(self.teachers):
+        raise ValueError(f"The student has {n} branch(es) but EKD got {len(self.teachers)} teacher(s); branch i pairs with teacher i")
+    JointDistiller.prepare(self)
 
 @patch
-def _remove_hooks(self:EKD):
-    if getattr(self, '_hooks', None) is not None: self._hooks.remove()
-    self._hooks = None
-
-@patch
-def after_fit(self:EKD):
-    self._remove_hooks()
-    super(EKD, self).after_fit()
+def setup_networks(self:EKD):
+    "Hook the student's branches (their logits), for this fit"
+    self._hooks = self._undo.enter_context(hook_outputs(student_branches(self.learn.model), detach=False))
 
 # %% ../nbs/12_multi_teacher.ipynb #c017
 @patch
@@ -183,7 +181,7 @@ def limited_data_experiment(fractions=(.1, .25, .5, 1.), # stratified fractions 
         ts = train_nets(dls, teachers, teacher_epochs, lr, quiet=quiet)
         mk = partial(CompNet, len(ts), dls.c, _n_in(dls), depth, widths)
         for seed in seeds:
-            for name, cbs in (('no EKD', []), ('EKD', [EKD(deepcopy(ts), **ekd_kw)])):
+            for name, cbs in (('no EKD', []), ('EKD', [EKD(ts, **ekd_kw)])):
                 acc = _accuracy(_fit(dls, mk, seed, epochs, lr, cbs, quiet))
                 rows.append(dict(frac=frac, n_train=len(dls.train_ds), method=name, accuracy=acc))
     return _mean_std(pd.DataFrame(rows), ['frac', 'n_train'], 'accuracy')
@@ -207,7 +205,7 @@ def pfeed_loss(fs_s:list, fs_t:list, p:int=1, reduction:str='mean') -> Tensor:
 class FEED(Distiller):
     "Parallel FEED, eqs. 4–5: `CE + beta·Σ_n ‖x_n/‖x_n‖₂ − T_n(F_S)/‖T_n(F_S)‖₂‖₁`, one translator `T_n` per teacher"
     components, cacheable = ('ce', 'ft'), True
-    _stateattrs = Distiller._stateattrs + ('hooks', 'pairs')
+    _stateattrs, _transient = Distiller._stateattrs + ('hooks', 'pairs'), Distiller._transient + ('hooks', 'pairs')
     def __init__(self, teachers, # k trained networks (modules or `Learner`s)
                  beta:float=500., # weight of the feature term (FEED: 500 ResNets, 2,000 WRN/ResNeXt, with reduction='mean')
                  p:int=1, # exponent of eq. 5 (FEED: 1)
@@ -238,19 +236,11 @@ def _teacher_layers(self:FEED, layers) -> list:
     return layers
 
 @patch
-def before_fit(self:FEED):
-    self._check_teachers()
-    self._remove_hooks()
-    self.teachers = [freeze(t, self.dls.device) for t in self.teachers]
+def setup_networks(self:FEED):
+    "Translators from the feature shapes (failing before any hook on a mismatch), then hooks on the student's and each teacher's feature layer"
     self._probe()
-    self.hooks = [hook_features(self.learn.model, self.student_layer, detach=False),
-                  *[hook_features(t, l) for t, l in zip(self.teachers, self.teacher_layers)]]
-    super(FEED, self).before_fit()
-
-@patch
-def _remove_hooks(self:FEED):
-    for h in getattr(self, 'hooks', []): h.remove()
-    self.hooks = []
+    hook = lambda m, l, d=True: self._undo.enter_context(hook_features(m, l, detach=d))
+    self.hooks = [hook(self.learn.model, self.student_layer, False), *[hook(t, l) for t, l in zip(self.teachers, self.teacher_layers)]]
 
 # %% ../nbs/12_multi_teacher.ipynb #c043
 @patch
@@ -294,12 +284,6 @@ def after_loss(self:FEED):
     self.learn.loss_grad = ce + self.beta*ft
     self.learn.loss = self.learn.loss_grad.detach()
     self.record(ce=ce, ft=ft)
-
-@patch
-def after_fit(self:FEED):
-    self._remove_hooks()
-    self.pairs = None
-    super(FEED, self).after_fit()
 
 # %% ../nbs/12_multi_teacher.ipynb #c057
 @torch.no_grad()

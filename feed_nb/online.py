@@ -106,10 +106,10 @@ class OnlineDistiller(Distiller):
     @property
     def cohort(self) -> Cohort: return unwrap(self.learn.model)
 
-    def before_fit(self):
+    def prepare(self):
         self._check_cohort()
-        super().before_fit()
         self.kl_pairs = peer_pairs(len(self.cohort.nets), self.kl_cyclic)
+        super().prepare()
 
     def _check_cohort(self):
         if not isinstance(self.cohort, Cohort):
@@ -171,6 +171,7 @@ class AFD(OnlineDistiller):
     "AFD (§3): CE + T²·KL over the peers by the Learner's optimizer, then LSGAN feature-map losses (§3.2) by Adam"
     components = ('ce', 'kl', 'd', 'g')
     _stateattrs = Distiller._stateattrs + ('discs', 'transfers', 'adv_opt', '_hooks', '_grads', '_d_params', '_adv_params')
+    _transient = Distiller._transient + ('_hooks', '_grads')
     def __init__(self, T:float=3., # logit temperature (paper: 3)
                  adv_lr:float=2e-5, # Adam learning rate of the adversarial update (paper: 2e-5)
                  adv_wd:float=0.1, # Adam weight decay of the adversarial update (paper: 0.1)
@@ -185,16 +186,14 @@ class AFD(OnlineDistiller):
         self.discs = self.transfers = self.adv_opt = self._grads = None
         self._hooks = []
 
-    def before_fit(self):
-        self._check_cohort()
+    def setup_networks(self):
+        "Hook each network's feature layer (keeping the graph: L_G trains the extractors), for this fit"
         nets = self.cohort.nets
         layers = self.layers if is_listy(self.layers) else [self.layers]*len(nets)
         if len(layers) != len(nets): raise ValueError(f"Got {len(layers)} feature layers for {len(nets)} networks")
         modules = [find_layer(n, l) for n, l in zip(nets, layers)]
-        super().before_fit()
         self.pairs = peer_pairs(len(nets), self.cyclic)
-        self._remove_hooks()
-        self._hooks = [hook_output(m, detach=False) for m in modules]
+        self._hooks = [self._undo.enter_context(hook_output(m, detach=False)) for m in modules]
 
     def after_loss(self):
         if not self.training: return
@@ -247,20 +246,6 @@ def _build(self:AFD, shapes, device):
 
 # %% ../nbs/13_online.ipynb #c034
 @patch
-def _remove_hooks(self:AFD):
-    for h in self._hooks: h.remove()
-    self._hooks = []
-
-@patch
-def after_cancel_fit(self:AFD): self._remove_hooks()
-
-@patch
-def after_fit(self:AFD):
-    "Remove the feature hooks, then the base callback's metric columns"
-    self._remove_hooks()
-    super(AFD, self).after_fit()
-
-@patch
 def _all_reduce(self:AFD, grads):
     "Average the adversarial gradients across processes (`autograd.grad` bypasses DDP's reducer)"
     for g in grads:
@@ -283,4 +268,3 @@ def _init_state(self:AFD):
     "Called when unpickled: no discriminators, optimizer or hooks come back; they are rebuilt if trained again"
     OnlineDistiller._init_state(self)
     if not hasattr(self, 'discs'): self.discs = self.transfers = self.adv_opt = self._grads = None
-    if not hasattr(self, '_hooks'): self._hooks = []
