@@ -144,12 +144,13 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           alpha:float=0.9, # KD weight of the distillation term (1 - alpha weighs the labels)
           beta:float=None, # β of ft, pfeed, sfeed (default: 500 scaled to the student's feature map)
           device:str='auto', # auto, cpu or cuda
+          workers:int=1, # processes training runs side by side (CPU: up to one per core)
           methods:str=None, # with compare: comma-separated methods (default: all)
           out:str='runs/feed_nb', # output folder for results.json, report.html and teachers/
          ):
     try:
         names = _method_names(command, method, methods)
-        check_counts(teachers=teachers, teacher_epochs=teacher_epochs, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
+        check_counts(workers=workers, teachers=teachers, teacher_epochs=teacher_epochs, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
         check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher)
         check_data(data, valid, frac, bs); check_device(device); out_dir = check_out(out)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
@@ -158,7 +159,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
     from feed_nb.experiments import compare, summarize, format_table, write_report
     res = compare(names, dls, arch, teacher, n_teachers=teachers, epochs=epochs, teacher_epochs=teacher_epochs, lr=lr,
                   seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=valid,
-                  frac=frac, T=temperature, alpha=alpha, beta=beta)
+                  frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers)
     print(teacher_line(res, teacher))
     print(format_table(summarize(res)))
     for p in write_report(res, out_dir): print(f"wrote {p}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib, json, math, os, tempfile, time, uuid
 from copy import deepcopy
 from fastai.basics import *
+from fastcore.parallel import parallel
 from .core import *
 from .data import digits_dls, REGIME
 from .models import create_model
@@ -226,11 +227,18 @@ def with_baselines(methods) -> list[str]:
     base = [b for m in methods for b in [METHODS[m].baseline] if b in METHODS and b not in methods]
     return list(dict.fromkeys(base + list(methods)))
 
+def _run_job(job):
+    "One (method, context, seed) run of `compare`, in this process or a worker"
+    m, ctx, seed = job
+    if ctx.get('workers', 0) > 1: torch.set_num_threads(1)
+    return METHODS[m].run(ctx, seed)
+
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
             n_teachers:int=3, epochs:int=10, teacher_epochs:int|None=None, lr:float=1e-2, seeds=range(5),
             quiet:bool=False,
             teacher_dir=None, # folder that keeps trained teachers for the next comparison with the same settings
             figures:bool=True, # keep the first seed's networks' predictions for the report's figures
+            workers:int=1, # processes training runs side by side (one CPU thread each); 1: all in this process
             **settings) -> dict:
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
     methods = with_baselines(methods)
@@ -238,13 +246,14 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
     teacher_epochs = ifnone(teacher_epochs, epochs)
     need = any(METHODS[m].teachers for m in methods)
     teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet, teacher_dir) if need else ([], False)
-    ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet,
-               n_teachers=n_teachers, make_student=lambda: create_model(student, dls.c, dls.n_in), **settings)
+    ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet or workers > 1,
+               n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in), workers=workers, **settings)
     res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, teacher_epochs=teacher_epochs,
                            lr=lr, seeds=list(seeds), **settings),
                teachers=dict(params=[count_params(t) for t in teachers], trained=trained, **teacher_stats(teachers, dls)),
                baselines={m: METHODS[m].baseline for m in methods}, runs={})
-    for m in methods: res['runs'][m] = [METHODS[m].run(ctx, s) for s in seeds]
+    recs = iter(parallel(_run_job, [(m, ctx, s) for m in methods for s in seeds], n_workers=workers if workers > 1 else 0))
+    for m in methods: res['runs'][m] = [next(recs) for _ in seeds]
     models = {m: rs[0].pop('_model') for m, rs in res['runs'].items()}
     if figures: res['_figures'] = figure_data(dls, teachers, models)
     for rs in res['runs'].values():

@@ -15,7 +15,7 @@ from .paired import format_diff
 
 # %% auto #0
 __all__ = ['CENTRE', 'AXES', 'LABELS', 'regime_cells', 'cell_label', 'run_cell', 'regime_map', 'regime_table', 'plot_regime_map',
-           'read_map']
+           'read_axis', 'read_map']
 
 # %% ../nbs/32_regimes.ipynb #c005
 CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100)
@@ -68,7 +68,8 @@ def regime_table(results:list) -> pd.DataFrame:
         for s in r['summary']:
             p = s['paired']
             if not p: continue
-            rows.append(dict(cell=cell_label(r['cell'], r['n_train']), method=s['method'], diff=100*p['diff'],
+            rows.append(dict(cell=cell_label(r['cell'], r['n_train']), axis=r['cell']['axis'],
+                             **{k: v for k, v in r['cell'].items() if k != 'axis'}, method=s['method'], diff=100*p['diff'],
                              lo=None if p['lo'] is None else 100*p['lo'], hi=None if p['hi'] is None else 100*p['hi'],
                              interval=format_diff(p), wins=f"{p['wins']}/{p['n']}", verdict=p['verdict'],
                              baseline_acc=100*s['baseline_mean'],
@@ -92,6 +93,17 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
                       yaxis_title='regime (one setting changed from the centre)', yaxis_autorange='reversed',
                       height=140 + 60*len(cells))
     return fig
+
+def read_axis(results:list, axis:str, axes:dict=AXES) -> str:
+    "How each method's paired effect changes along `axis` (the centre included), in the axis' order"
+    t = regime_table(results)
+    t = t[t.axis.isin([axis, 'centre'])]
+    order = {v: i for i, v in enumerate(axes[axis])}
+    lines = []
+    for m, g in t.groupby('method', sort=False):
+        g = g.assign(_o=g[axis].map(order)).sort_values('_o')
+        lines.append(f"{m}: " + '; '.join(f"{LABELS[axis]} {v}: {i} ({w})" for v, i, w in zip(g[axis], g.interval, g.verdict)))
+    return '\n'.join(lines)
 
 def read_map(results:list) -> str:
     "The map in words, from its numbers: per method, where it helps, where it hurts, and its largest effect"
