@@ -20,9 +20,9 @@ from torch.utils.data import TensorDataset
 # %% auto #0
 __all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss',
            'kd_loss', 'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'check_positive',
-           'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller', 'TensorDS', 'network_error',
-           'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture',
-           'TeacherStack']
+           'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller', 'NonFiniteError', 'TensorDS',
+           'network_error', 'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'check_interrupts',
+           'same_architecture', 'TeacherStack']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -188,10 +188,11 @@ class Distiller(Callback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last')
-    _transient = ('_cache', '_stack', '_t_out', '_idx') # per-fit references that `teardown` drops
+    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last', '_bufs', '_good')
+    _transient = ('_cache', '_stack', '_t_out', '_idx', '_bufs', '_good') # per-fit references that `teardown` drops
     cacheable = False # subclasses whose teacher outputs depend on the input alone may serve them from a cache
     cache_limit = 2**30 # bytes: a larger teacher-output table is not built (a warning says so) and teachers run per batch
+    check_finite = 'step' # non-finite loss terms: 'step' stops before that step (one host sync per batch), 'epoch' checks each epoch's record, False: never
     def __init__(self, teachers=None, cache:bool=False, batched='auto'):
         name = type(self).__name__
         self.teachers = [as_module(t) for t in L(teachers)]
@@ -199,7 +200,7 @@ class Distiller(Callback):
         self.batched = check_choice(batched, 'batched', ('auto', True, False), name)
         self.owned, self.history, self._undo, self._last = nn.ModuleList(), {}, ExitStack(), {}
         self._cache = self._stack = self._t_out = None
-        self._prefetch = False
+        self._prefetch, self._finite = False, False
 
     def before_fit(self):
         if self.learn.lock.locked(): return  # `validate`/`get_preds`, maybe inside a running fit: nothing to set up
@@ -222,6 +223,7 @@ class Distiller(Callback):
         self._setup_stack()
         self._setup_cache()
         self._setup_prefetch()
+        self._setup_finite()
 
     def setup_networks(self):
         "Where a subclass checks shapes, builds its owned modules and places its hooks (registered in `self._undo`)"
@@ -267,18 +269,65 @@ def record(self:Distiller, **comps):
 
 @patch
 def after_train(self:Distiller):
-    "Reduce the epoch's per-batch components to CPU once"
-    for k, vs in self._batch.items():
-        if not vs: continue
-        vals = torch.stack(vs).cpu()
-        self.history.setdefault(k, []).append(vals)
-        self._epoch[k] = vals.mean().item()
-        vs.clear()
+    "Reduce the epoch's per-batch components to the CPU once (with `check_finite='epoch'`, look for non-finite values there)"
+    vals = {k: torch.stack(vs).cpu() for k, vs in self._batch.items() if vs}
+    for vs in self._batch.values(): vs.clear()
+    for k, v in vals.items():
+        self.history.setdefault(k, []).append(v)
+        self._epoch[k] = v.mean().item()
+    if self._finite == 'epoch': self._check_epoch(vals)
 
 @patch
 def epoch_means(self:Distiller) -> dict:
     "Per-epoch mean of every recorded component"
     return {k: [float(v.mean()) for v in vs] for k, vs in self.history.items()}
+
+# %% ../nbs/00_core.ipynb #r051
+class NonFiniteError(FloatingPointError):
+    "A loss or one of its terms became NaN or infinite during training"
+
+_sync_free_cbs = ('NoHostSync',)  # callbacks that forbid host syncs in the step: the check then runs once per epoch
+
+@patch
+def _setup_finite(self:Distiller):
+    "This fit's check of the loss terms; in 'step' mode, a copy of the buffers to restore after a bad batch"
+    mode = check_choice(self.check_finite, 'check_finite', ('step', 'epoch', False), type(self).__name__)
+    if mode == 'step' and any(type(c).__name__ in _sync_free_cbs for c in self.learn.cbs): mode = 'epoch'
+    self._finite = mode
+    if mode != 'step': return
+    self._bufs = [b for m in (self.learn.model, self.owned) for b in m.buffers()]
+    self._good = [b.detach().clone() for b in self._bufs]
+
+@patch
+def before_backward(self:Distiller):
+    "Stop before the backward pass and the step if the loss or a term recorded for this batch is not finite (one host sync)"
+    if not self.training or self._finite != 'step': return
+    vals = {**self._last, 'loss': self.learn.loss}
+    if torch.stack([torch.isfinite(v).all() for v in vals.values()]).all():
+        if self._bufs: torch._foreach_copy_(self._good, self._bufs)  # this batch's BatchNorm statistics are good
+        return
+    if self._bufs: torch._foreach_copy_(self._bufs, self._good)
+    raise NonFiniteError(self._nonfinite_msg(vals, self.iter, stopped=True))
+
+@patch
+def _check_epoch(self:Distiller, vals:dict):
+    "Raise for the first batch of the epoch with a non-finite recorded term"
+    bad = [~torch.isfinite(v.reshape(len(v), -1)).all(1) for v in vals.values()]
+    first = min((int(b.nonzero()[0]) for b in bad if b.any()), default=None)
+    if first is not None: raise NonFiniteError(self._nonfinite_msg({k: v[first] for k, v in vals.items()}, first, stopped=False))
+
+def _fmt(v:Tensor) -> str: return f"{v.item():.4g}" if v.numel() == 1 else '[' + ', '.join(f'{x:.3g}' for x in v.flatten().tolist()) + ']'
+
+@patch
+def _nonfinite_msg(self:Distiller, vals:dict, batch:int, stopped:bool) -> str:
+    bad = ', '.join(repr(k) for k, v in vals.items() if not torch.isfinite(v).all())
+    terms = ', '.join(f"{k}={_fmt(v)}" for k, v in vals.items())
+    where = f"{type(self).__name__}: non-finite {bad} in epoch {self.epoch}, training batch {batch} (of {self.n_iter}): {terms}. "
+    what = ("The fit stopped before this batch's backward pass and optimizer step: the model keeps the weights and BatchNorm "
+            "statistics of the last good step. " if stopped else
+            "Found at the end of the epoch (check_finite='epoch', no host sync in the step): the steps after that batch were "
+            "taken, so the weights are not those of the last good step. ")
+    return where + what + "Look for NaN or inf in the inputs and the teachers' outputs, or lower the learning rate."
 
 # %% ../nbs/00_core.ipynb #c025
 class TensorDS(TensorDataset):

@@ -203,7 +203,9 @@ def _first_beta(self:FactorTransfer, ce, ft):
 def teardown(self:FactorTransfer):
     "The base teardown (hooks, translator, teacher), and an automatic β fixed as a float"
     Distiller.teardown(self)
-    if isinstance(self._beta, Tensor): self._beta = self._beta.item()
+    if not isinstance(self._beta, Tensor): return
+    b = self._beta.item()
+    self._beta = b if math.isfinite(b) else None  # a β chosen on a non-finite batch is chosen again next fit
 
 # %% ../nbs/11_factor_transfer.ipynb #c019
 @patch

@@ -164,6 +164,12 @@ def _check_finished(info:dict, run_dir, gen:int, seed:int, arch:str, teachers:li
                               f"(stored, requested): {diff}; use another run_dir or the same settings")
 
 # %% ../nbs/14_generations.ipynb #c034
+def _check_weights(model:nn.Module, gen:int):
+    "Refuse a generation whose weights or buffers are not all finite"
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise NonFiniteError(f"Generation {gen} ended with non-finite values in {', '.join(bad[:3])}{', …' if len(bad) > 3 else ''}; "
+                                 "it is not saved and will be trained again. Look for NaN or inf in the data, or lower the learning rate.")
+
 def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit, epochs, lr, verbose, **kwargs):
     "Seed, build and train one generation; returns the model and its JSON `info`"
     dls = _seed_dls(dls, seed)
@@ -173,6 +179,7 @@ def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit,
     if verbose: getattr(learn, fit)(epochs, lr)
     else:
         with learn.no_bar(), learn.no_logging(): getattr(learn, fit)(epochs, lr)
+    _check_weights(model, gen)
     rec = learn.recorder
     info = dict(gen=gen, seed=int(seed), arch=type(model).__name__, teachers=[g for g, _ in teachers],
                 method=type(method[0]).__name__ if method else 'labels', epochs=epochs, lr=str(lr),
