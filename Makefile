@@ -39,3 +39,9 @@ test: sync-check nb-test pytest
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# the docs site: every notebook run top to bottom and rendered to static HTML in _site/ (open _site/index.html).
+# tools/build_docs.py installs nbconvert and jupyter-server-mathjax into the venv if missing; not part of `make test`
+.PHONY: docs
+docs: $(STAMP)
+	$(BIN)/python tools/build_docs.py --out _site

@@ -6,7 +6,7 @@ Docs: https://feed-nb.github.io/feed_nb/viz.html.md"""
 
 # %% ../nbs/20_viz.ipynb #c002
 from __future__ import annotations
-import html, math
+import html, math, os, re
 from contextlib import contextmanager
 from fastai.basics import *
 from .core import *
@@ -20,11 +20,11 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 # %% auto #0
-__all__ = ['METRICS', 'DIVERSITY', 'run_record', 'plot_training_curves', 'ensemble_curve', 'plot_ensemble_effect',
-           'pairwise_disagreement', 'error_correlation', 'plot_diversity', 'factor_views', 'plot_factors',
-           'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings', 'plot_discriminator_scores',
-           'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer', 'EnsembleExplorer', 'figures_html',
-           'save_html']
+__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'run_record', 'component_label', 'plot_training_curves',
+           'ensemble_curve', 'plot_ensemble_effect', 'pairwise_disagreement', 'error_correlation', 'plot_diversity',
+           'factor_views', 'plot_factors', 'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings',
+           'plot_discriminator_scores', 'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer',
+           'EnsembleExplorer', 'figures_html', 'save_html']
 
 # %% ../nbs/20_viz.ipynb #c007
 def _num(o):
@@ -36,6 +36,10 @@ def _floats(v) -> list:
     "A sequence of numbers (list, array or tensor) as a list of floats; `None` stays a gap"
     if hasattr(v, 'tolist'): v = v.reshape(-1).tolist()
     return [_num(o) for o in v]
+
+def _title(what:str, source=None) -> dict:
+    "A figure title: what is drawn, and where it came from (`source`) on a second, smaller line"
+    return dict(text=what if source is None else f'{what}<br><sup>{html.escape(str(source))}</sup>', x=.02, xanchor='left')
 
 def run_record(learn:Learner) -> dict:
     "Per-epoch values of a fitted `learn`: the recorder's columns and every `Distiller`'s component means"
@@ -55,11 +59,30 @@ def _color(i): return _COLORS[i % len(_COLORS)]
 _LOSSES = {'train_loss': 'solid', 'valid_loss': 'dot'}
 def _panel(component): return 'loss' if component in _LOSSES else component
 
-def _grid(titles, cols, height=280, **kw) -> go.Figure:
+COMPONENTS = {  # component -> (panel title, y-axis title)
+    'loss': ('loss: training objective ─, validation ┄', 'loss'),
+    'accuracy': ('validation accuracy', 'accuracy'), 'error_rate': ('validation error rate', 'error rate'),
+    'avg_accuracy': ("validation accuracy, members' mean", 'accuracy'),
+    'ensemble_accuracy': ('validation accuracy of the ensemble', 'accuracy'),
+    'ce': ('cross-entropy with the labels (train)', 'loss term'), 'ce_t': ("teachers' cross-entropy, EKD (train)", 'loss term'),
+    'kd': ("KD: KL to the teachers' soft labels (train)", 'loss term'), 'ft': ('factor-transfer term (train)', 'loss term'),
+    'kl': ('DML: KL to the peers (train)', 'loss term'), 'g': ('AFD: fooling the discriminators (train)', 'loss term'),
+    'd': ("AFD: discriminators' loss (train)", 'loss term'), 'ban': ('BAN: KL to the last generation (train)', 'loss term'),
+    'cwtm': ('BAN-CWTM teacher term (train)', 'loss term'), 'dkpp': ('BAN-DKPP teacher term (train)', 'loss term'),
+}
+
+def component_label(c:str) -> tuple:
+    "(panel title, y-axis title) of a recorded component; an unknown one is named as it is"
+    if c in COMPONENTS: return COMPONENTS[c]
+    if m := re.fullmatch(r'acc_(\d+)', c): return f'validation accuracy of member {m[1]}', 'accuracy'
+    return f'{c} (per-epoch mean)', c
+
+def _grid(titles, cols, height=300, **kw) -> go.Figure:
     "Subplots for `titles`, `cols` per row"
     cols = min(cols, len(titles))
     rows = math.ceil(len(titles)/cols)
-    return make_subplots(rows, cols, subplot_titles=titles, **kw).update_layout(height=height*rows)
+    fig = make_subplots(rows, cols, subplot_titles=titles, vertical_spacing=.5/rows, **kw)
+    return fig.update_annotations(font_size=13).update_layout(height=height*rows + 60)
 
 def _curve(values, run, component, i, first) -> go.Scatter:
     ys = _floats(values)
@@ -71,6 +94,7 @@ def _curve(values, run, component, i, first) -> go.Scatter:
 def plot_training_curves(runs:dict, # run name -> {component: per-epoch values}, e.g. from `run_record`
                          components=None, # components to draw (default: all, in first-seen order)
                          cols:int=3, # panels per row
+                         source:str|None=None, # where the runs come from (data, seeds), shown under the title
                         ) -> go.Figure:
     "One panel per loss component (train and valid loss share one), each run one colour across panels"
     if not runs: raise ValueError("runs is empty: pass a dict run name -> {component: per-epoch values}")
@@ -78,19 +102,24 @@ def plot_training_curves(runs:dict, # run name -> {component: per-epoch values},
     comps = list(components or seen)
     if missing := [c for c in comps if c not in seen]: raise ValueError(f"No run has {missing}; components: {seen}")
     panels = list(dict.fromkeys(_panel(c) for c in comps))
-    titles = ['loss (train ─, valid ┄)' if p == 'loss' else p for p in panels]
-    fig, cols = _grid(titles, cols), min(cols, len(panels))
+    fig, cols = _grid([component_label(p)[0] for p in panels], cols), min(cols, len(panels))
     for i, (run, rec) in enumerate(runs.items()):
         drawn = [c for c in comps if c in rec]
         for j, c in enumerate(drawn):
             k = panels.index(_panel(c))
             fig.add_trace(_curve(rec[c], run, c, i, j == 0), row=k//cols + 1, col=k%cols + 1)
-    return fig.update_xaxes(title_text='epoch').update_layout(title='Training curves')
+    for k, p in enumerate(panels): fig.update_yaxes(title_text=component_label(p)[1], row=k//cols + 1, col=k%cols + 1)
+    what = 'Training curves per epoch, one colour per run'
+    return fig.update_xaxes(title_text='epoch').update_layout(title=_title(what, source), legend_title_text='run')
 
 # %% ../nbs/20_viz.ipynb #c015
 METRICS = ('accuracy', 'error', 'nll')
+METRIC_LABELS = {'accuracy': 'accuracy', 'error': 'error rate', 'nll': 'NLL: mean −log p(true class)'}
 
-def _tensor(x) -> Tensor: return (x if isinstance(x, Tensor) else torch.as_tensor(np.asarray(x))).detach().cpu()
+def _tensor(x) -> Tensor:
+    "`x` (list, array, or a tensor of any subclass such as fastai's `TensorImage`) as a plain CPU `torch.Tensor`"
+    t = x if isinstance(x, Tensor) else torch.as_tensor(np.asarray(x))
+    return t.detach().cpu().as_subclass(Tensor)
 
 def _stack(xs) -> Tensor:
     "A list of arrays/tensors, or one array, as one CPU tensor"
@@ -105,6 +134,7 @@ def _member_probs(member_probs) -> Tensor:
     return p
 
 def _targets(targets, n:int) -> Tensor:
+    if targets is None: raise ValueError(f"The targets are missing: pass the {n} class ids")
     y = _tensor(targets).long().flatten()
     if len(y) != n: raise ValueError(f"Expected {n} targets, got {len(y)}")
     return y
@@ -133,17 +163,17 @@ def _names(names, n:int, prefix:str='m') -> list:
     if len(names) < n: raise ValueError(f"{n} members need {n} names, got {len(names)}")
     return names[:n]
 
-def _effect_figure(member_probs, targets, student_probs=None, names=None, metric='accuracy', k=None) -> go.Figure:
-    "Ensemble-effect figure with three traces: members, first-k ensemble, student (empty when there is none)"
+def _effect_traces(member_probs, targets, student_probs=None, names=None, metric='accuracy', k=None) -> tuple:
+    "Three traces (members, first-k ensemble, student: empty when there is none) and the x axis"
     p = _member_probs(member_probs)
     k = len(p) if k is None else max(1, min(k, len(p)))
     c, x, names = ensemble_curve(p[:k], targets, metric), list(range(1, k+1)), _names(names, len(p))[:k]
     s = [] if student_probs is None else [_score(_tensor(student_probs).float(), _targets(targets, p.shape[1]), metric)]*2
-    fig = go.Figure([go.Scatter(x=x, y=c['member'], mode='markers', name='each member', text=names, marker_size=11),
-                     go.Scatter(x=x, y=c['ensemble'], mode='lines+markers', name='ensemble of the first k'),
-                     go.Scatter(x=[.8, k+.2] if s else [], y=s, mode='lines', name='distilled student', line_dash='dash')])
-    return fig.update_layout(title=f'Ensemble effect ({metric})', yaxis_title=metric, height=380,
-                             xaxis=dict(title='k (members, in order)', tickvals=x, ticktext=names))
+    traces = [go.Scatter(x=x, y=c['member'], mode='markers', name='each member alone', text=names, marker_size=11),
+              go.Scatter(x=x, y=c['ensemble'], mode='lines+markers', name='ensemble of members 1…k'),
+              go.Scatter(x=[.8, k+.2] if s else [], y=s, mode='lines', name='distilled student', line_dash='dash')]
+    return traces, dict(title='member k, added in order (the ensemble averages members 1…k)', tickvals=x,
+                        ticktext=[f'{n} (k={i})' for i, n in zip(x, names)])
 
 # %% ../nbs/20_viz.ipynb #c021
 def plot_ensemble_effect(member_probs, # K × N × C probabilities (or a list of K arrays N × C)
@@ -152,11 +182,13 @@ def plot_ensemble_effect(member_probs, # K × N × C probabilities (or a list of
                          names=None, # member names (default m1…mK)
                          metric:str='accuracy', # 'accuracy', 'error' or 'nll'
                          k:int|None=None, # draw the first k members only
+                         source:str|None=None, # where the probabilities come from (data set, split, runs)
                         ) -> go.Figure:
     "Each member's `metric`, the first-k ensemble's as k grows, and the distilled student as a line"
-    fig = _effect_figure(member_probs, targets, student_probs, names, metric, k)
-    if student_probs is None: fig.data = fig.data[:2]
-    return fig
+    traces, xaxis = _effect_traces(member_probs, targets, student_probs, names, metric, k)
+    fig = go.Figure(traces if student_probs is not None else traces[:2])
+    what = f'Ensemble effect: {METRIC_LABELS[metric]} of each member and of the average of the first k'
+    return fig.update_layout(title=_title(what, source), yaxis_title=METRIC_LABELS[metric], height=400, xaxis=xaxis)
 
 # %% ../nbs/20_viz.ipynb #c026
 def _member_preds(member_preds_or_probs) -> Tensor:
@@ -182,6 +214,8 @@ def error_correlation(member_preds_or_probs, targets) -> Tensor:
 
 # %% ../nbs/20_viz.ipynb #c028
 DIVERSITY = {'disagreement': 'pairwise disagreement', 'error_corr': 'correlation of errors'}
+_DIV_AXES = {'disagreement': ('Pairwise disagreement: fraction of samples two members label differently', 'fraction'),
+             'error_corr': ("Correlation of the members' errors (blank: a member that never or always errs)", 'Pearson r')}
 
 def _diversity(member_preds_or_probs, targets, kind) -> Tensor:
     if kind == 'disagreement': return pairwise_disagreement(member_preds_or_probs)
@@ -191,17 +225,19 @@ def _diversity(member_preds_or_probs, targets, kind) -> Tensor:
 
 def _diversity_heatmap(m:Tensor, names, kind) -> go.Heatmap:
     scale = dict(colorscale='Viridis', zmin=0) if kind == 'disagreement' else dict(colorscale='RdBu_r', zmin=-1, zmax=1)
-    return go.Heatmap(z=m.numpy(), x=names, y=names, texttemplate='%{z:.2f}', **scale)
+    return go.Heatmap(z=m.numpy(), x=names, y=names, texttemplate='%{z:.2f}', colorbar_title_text=_DIV_AXES[kind][1], **scale)
 
 def plot_diversity(member_preds_or_probs, # K × N class ids or K × N × C probabilities
                    targets=None, # N class ids (needed for 'error_corr')
                    kind:str='disagreement', # 'disagreement' or 'error_corr'
                    names=None, # member names (default m1…mK)
+                   source:str|None=None, # where the predictions come from (data set, split, runs)
                   ) -> go.Figure:
     "Heat map of the members' pairwise disagreement or correlation of errors"
     m = _diversity(member_preds_or_probs, targets, kind)
     fig = go.Figure(_diversity_heatmap(m, _names(names, len(m)), kind))
-    return fig.update_layout(title=DIVERSITY[kind].capitalize(), yaxis_autorange='reversed', width=480, height=420)
+    return fig.update_layout(title=_title(_DIV_AXES[kind][0], source), xaxis_title='member', yaxis_title='member',
+                             yaxis_autorange='reversed', width=700, height=460)
 
 # %% ../nbs/20_viz.ipynb #c032
 def _one_image(x) -> Tensor:
@@ -264,7 +300,7 @@ def _factor_panels(views:dict, channel:int, paraphrased:bool) -> list:
     n = len(views['student'])
     if not 0 <= channel < n: raise ValueError(f"channel {channel} is out of range: the factor has {n} channels")
     t, p, ct = views['teacher'], views['paraphrased'], channel % len(views['teacher'])
-    panels = [('input', views['image'].mean(0), dict(colorscale='Greys', showscale=False)),
+    panels = [('input image', views['image'].mean(0), dict(colorscale='Greys', showscale=False)),
               (f'teacher feature map · ch {ct}', t[ct], _SEQ)]
     if paraphrased: panels.append(('no paraphraser' if p is None else f'paraphrased factor · ch {channel}',
                                    None if p is None else p[channel], _SEQ))
@@ -274,6 +310,7 @@ def _factor_panels(views:dict, channel:int, paraphrased:bool) -> list:
 def plot_factors(views:dict, # from `factor_views`
                  channel:int=0, # factor channel to draw
                  paraphrased:bool|None=None, # draw the paraphrased panel (default: when there is a paraphrased factor)
+                 source:str|None=None, # where the image and the networks come from
                 ) -> go.Figure:
     "Heat maps of one channel: input, teacher feature map, paraphrased factor, student factor, normalized difference"
     if paraphrased is None: paraphrased = views['paraphrased'] is not None
@@ -282,25 +319,27 @@ def plot_factors(views:dict, # from `factor_views`
     for i, (_, z, style) in enumerate(panels):
         fig.add_trace(go.Heatmap(z=None if z is None else z.numpy(), **style), 1, i+1)
         fig.update_yaxes(scaleanchor=f'x{i+1 if i else ""}', row=1, col=i+1)
-    fig.update_xaxes(visible=False).update_yaxes(visible=False, autorange='reversed')
-    loss = float(views['diff'].abs().mean())
-    return fig.update_layout(title=f'Factors · FEED eq. 3 loss (p=1, mean) for this image: {loss:.4g}',
-                             height=300, width=230*len(panels), margin=dict(l=20, r=20))
+    fig.update_xaxes(visible=False).update_yaxes(visible=False, autorange='reversed').update_annotations(font_size=13)
+    what = f'Factors of one image, channel {channel}; FEED eq. 3 loss (p=1) for this image: {float(views["diff"].abs().mean()):.4g}'
+    return fig.update_layout(title=_title(what, source), height=330, width=max(760, 230*len(panels)), margin=dict(l=20, r=20))
 
 # %% ../nbs/20_viz.ipynb #c044
 def plot_reconstruction_trend(names, # stage or member names, e.g. ['Ph1', 'Ph2', …]
                               losses, # per name: the per-epoch reconstruction losses (or one number)
+                              source:str|None=None, # where the losses come from (runs, data), or that they are an illustration
                              ) -> go.Figure:
     "FEED Fig. 3–4: each paraphraser's reconstruction loss during training, and the final value stage by stage"
     names = [str(n) for n in names]
     if len(names) != len(losses): raise ValueError(f"Got {len(names)} names for {len(losses)} loss curves")
     curves = [_floats(l) if np.ndim(l) else [float(l)] for l in losses]
-    fig = make_subplots(1, 2, subplot_titles=['reconstruction loss during training', 'final loss per stage'])
+    fig = make_subplots(1, 2, subplot_titles=['while each paraphraser trains', 'final value, stage by stage'])
     for i, (n, c) in enumerate(zip(names, curves)):
         fig.add_trace(go.Scatter(x=list(range(1, len(c)+1)), y=c, name=n, line_color=_color(i), mode='lines+markers'), 1, 1)
     fig.add_trace(go.Scatter(x=names, y=[c[-1] for c in curves], name='final', mode='lines+markers',
                              line=dict(color='black', dash='dot')), 1, 2)
-    return fig.update_xaxes(title_text='epoch', row=1, col=1).update_layout(title='Paraphraser reconstruction loss', height=360)
+    fig.update_xaxes(title_text='paraphraser training epoch', row=1, col=1).update_xaxes(title_text='stage', row=1, col=2)
+    fig.update_yaxes(title_text='reconstruction loss').update_annotations(font_size=13)
+    return fig.update_layout(title=_title('Paraphraser reconstruction loss of each stage (FEED Fig. 3–4)', source), height=400)
 
 # %% ../nbs/20_viz.ipynb #c049
 def embed_2d(feats, # N × D features (or N × anything, flattened)
@@ -314,23 +353,30 @@ def embed_2d(feats, # N × D features (or N × anything, flattened)
     if method == 'tsne': return TSNE(2, perplexity=min(30., (len(x)-1)/3), init='pca', random_state=seed).fit_transform(x)
     raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
 
+_EMBED_AXES = {'pca': 'principal component', 'tsne': 't-SNE axis'}
+
 def plot_embeddings(embs:dict, # model name -> (N × D features, N labels)
                     method:str='pca', # 'pca' or 'tsne'
                     classes=None, # class names, indexed by label
                     seed:int=0,
+                    source:str|None=None, # where the features come from (data set, split, layer)
                    ) -> go.Figure:
     "2-D embeddings of several models' features side by side, coloured by class"
-    fig = make_subplots(1, len(embs), subplot_titles=list(embs), horizontal_spacing=.04)
+    fig = make_subplots(1, len(embs), subplot_titles=list(embs), horizontal_spacing=.06)
     for i, (name, (feats, labels)) in enumerate(embs.items()):
         xy, y = embed_2d(feats, method, seed), _targets(labels, len(feats)).numpy()
         for c in np.unique(y):
             lbl = str(c if classes is None else classes[c])
             fig.add_trace(go.Scatter(x=xy[y == c, 0], y=xy[y == c, 1], mode='markers', name=lbl, legendgroup=lbl,
                                        showlegend=i == 0, marker=dict(color=_color(int(c)), size=5)), 1, i+1)
-    return fig.update_layout(title=f'Penultimate features ({method.upper()})', height=400, width=max(450, 380*len(embs)))
+    ax = _EMBED_AXES[method]
+    fig.update_xaxes(title_text=f'{ax} 1').update_yaxes(title_text=f'{ax} 2', col=1)
+    what = f'Features the classifier reads, projected to 2-D by {"PCA" if method == "pca" else "t-SNE"}; colour: true class'
+    return fig.update_layout(title=_title(what, source), height=480, width=max(560, 380*len(embs)), legend_title_text='class')
 
 # %% ../nbs/20_viz.ipynb #c053
 def plot_discriminator_scores(scores:dict, # discriminator name -> {'real': per-epoch mean scores, 'fake': …}
+                              source:str|None=None, # where the scores come from (run), or that they are an illustration
                              ) -> go.Figure:
     "AFD: each discriminator's mean output on real and on fake feature maps over training"
     fig = go.Figure()
@@ -340,8 +386,10 @@ def plot_discriminator_scores(scores:dict, # discriminator name -> {'real': per-
             ys = _floats(s[kind])
             fig.add_trace(go.Scatter(x=list(range(1, len(ys)+1)), y=ys, name=f'{name} · {kind}', legendgroup=name,
                                      mode='lines', line=dict(color=_color(i), dash=dash)))
-    fig.add_hline(y=.5, line_dash='dot', line_color='grey')
-    return fig.update_layout(title='Discriminator outputs', xaxis_title='epoch', yaxis_title='mean score', height=380)
+    fig.add_hline(y=.5, line_dash='dot', line_color='grey', annotation_text='0.5: cannot tell them apart')
+    what = "AFD discriminators' mean output on real (─) and fake (╌) feature maps"
+    return fig.update_layout(title=_title(what, source), xaxis_title='epoch', height=400,
+                             yaxis_title='mean discriminator output (1 = real)')
 
 # %% ../nbs/20_viz.ipynb #c055
 def discriminator_scores(history:dict, # component -> per epoch, a (batches × K) tensor of mean scores
@@ -357,7 +405,8 @@ def discriminator_scores(history:dict, # component -> per epoch, a (batches × K
 
 # %% ../nbs/20_viz.ipynb #c060
 def has_frontend() -> bool:
-    "Whether this code runs in a Jupyter kernel, which can show live widgets"
+    "Whether this code runs in a Jupyter kernel that can show live widgets (no when `FEED_NB_STATIC_FIGURES` is set)"
+    if os.environ.get('FEED_NB_STATIC_FIGURES'): return False
     return getattr(get_ipython(), 'kernel', None) is not None
 
 def _live(fig:go.Figure) -> go.Figure:
@@ -379,28 +428,53 @@ def _copy_fig(dst, src):
 # %% ../nbs/20_viz.ipynb #c061
 class Explorer:
     "Controls above one figure that updates in place: a live widget in Jupyter, a static figure elsewhere"
-    controls, fig = (), None
+    controls, fig, error = (), None, None
     def _watch(self):
         self._busy, self._box, self._out = False, None, None
+        self.message = widgets.HTML('')
         for c in self.controls: c.observe(self._on_change, names='value')
 
     def _on_change(self, change=None):
         if self._busy: return
         self._busy = True
-        try: self.update()
+        try: self._apply(change)
         finally: self._busy = False
         self._refresh()
 
     @property
     def widget(self) -> widgets.Widget:
-        "The live view: the controls above the figure"
+        "The live view: the controls, the error message of the last update (if it failed), the figure"
         if self._box is None:
             if not isinstance(self.fig, widgets.Widget): self._out = widgets.Output()
-            self._box = widgets.VBox([widgets.HBox(list(self.controls)), self._out or self.fig])
+            self._box = widgets.VBox([widgets.HBox(list(self.controls)), self.message, self._out or self.fig])
             self._refresh()
         return self._box
 
 # %% ../nbs/20_viz.ipynb #c062
+def _failure(change, e:Exception) -> str:
+    what = '' if change is None else f"{getattr(change['owner'], 'description', 'control')} = {change['new']!r}: "
+    return f'{what}{type(e).__name__}: {e}'
+
+@patch
+def _apply(self:Explorer, change=None):
+    "Update the figure; if that fails, set the control back, redraw, and show the error in the widget"
+    try: self.update()
+    except Exception as e:
+        msg = _failure(change, e)
+        try:
+            if change is not None: change['owner'].value = change['old']
+            self.update()
+        except Exception as e2: msg += f' (and redrawing the previous setting failed: {type(e2).__name__}: {e2})'
+        return self._report(msg)
+    self._report(None)
+
+@patch
+def _report(self:Explorer, msg:str|None):
+    "Keep `msg` (None: the update worked) in `error` and show it above the figure"
+    self.error = msg
+    self.message.value = '' if msg is None else (
+        f'<div style="color:#b00020;white-space:pre-wrap">Could not update the figure; the control was set back. {html.escape(msg)}</div>')
+
 @patch
 def _refresh(self:Explorer):
     "Redraw a plain figure in its live view (a `FigureWidget` updates by itself)"
@@ -434,14 +508,15 @@ class FactorExplorer(Explorer):
     "Pick a model pair, an image and a channel: the factor heat maps update in place"
     def __init__(self, models:dict, # name -> (teacher, student[, translator[, paraphraser]]) or `factor_views` kwargs
                  images, # N × C × H × W images (or a list of C × H × W)
+                 source:str|None=None, # where the images and networks come from, shown under the title
                 ):
         if not models: raise ValueError("models is empty: pass a dict name -> (teacher, student[, translator[, paraphraser]])")
-        self.models, self.images, self._cache = {k: _view_args(v) for k, v in models.items()}, images, {}
+        self.models, self.images, self.source, self._cache = {k: _view_args(v) for k, v in models.items()}, _stack(images), source, {}
         self.model = widgets.Dropdown(options=list(self.models), description='model')
-        self.image = widgets.IntSlider(0, min=0, max=len(images)-1, description='image')
+        self.image = widgets.IntSlider(0, min=0, max=len(self.images)-1, description='image')
         self.channel = widgets.IntSlider(0, min=0, max=len(self.views()['student'])-1, description='channel')
         self._para = any(a.get('paraphraser') is not None for a in self.models.values())
-        self.fig = _live(plot_factors(self.views(), 0, self._para))
+        self.fig = _live(self._figure())
         self.controls = self.model, self.image, self.channel
         self._watch()
 
@@ -454,24 +529,37 @@ def views(self:FactorExplorer) -> dict:
     return self._cache[key]
 
 @patch
+def _figure(self:FactorExplorer) -> go.Figure:
+    src = f'{self.model.value}, image {self.image.value}' + ('' if self.source is None else f' · {self.source}')
+    return plot_factors(self.views(), self.channel.value, self._para, source=src)
+
+@patch
 def update(self:FactorExplorer):
     "Recompute the figure for the controls' values"
-    v = self.views()
-    self.channel.max = len(v['student']) - 1
-    _copy_fig(self.fig, plot_factors(v, self.channel.value, self._para))
+    self.channel.max = len(self.views()['student']) - 1
+    _copy_fig(self.fig, self._figure())
 
 # %% ../nbs/20_viz.ipynb #c069
+def _student(s, p:Tensor) -> Tensor|None:
+    "The student's N × C probabilities, checked against the members' `p` (K × N × C)"
+    if s is None: return None
+    s = _tensor(s).float()
+    if s.shape != p.shape[1:]: raise ValueError(f"student_probs must be N × C = {tuple(p.shape[1:])} like each member, got {tuple(s.shape)}")
+    return s
+
 def _ens_args(v) -> dict:
-    "`plot_ensemble_effect` arguments from a tuple (member_probs, targets, student_probs[, names]) or a dict"
+    "`plot_ensemble_effect` arguments from a tuple (member_probs, targets, student_probs[, names]) or a dict, as plain tensors"
     d = v if isinstance(v, dict) else dict(zip(('member_probs', 'targets', 'student_probs', 'names'), v))
-    return {**d, 'member_probs': _member_probs(d['member_probs'])}
+    p = _member_probs(d['member_probs'])
+    return {**d, 'member_probs': p, 'targets': _targets(d.get('targets'), p.shape[1]), 'student_probs': _student(d.get('student_probs'), p)}
 
 class EnsembleExplorer(Explorer):
     "Pick a run, the number of members, a metric and a diversity measure: the ensemble figure updates in place"
     def __init__(self, runs:dict, # name -> (member_probs, targets, student_probs or None[, member names])
+                 source:str|None=None, # where the runs come from (data set, split), shown under the title
                 ):
         if not runs: raise ValueError("runs is empty: pass a dict name -> (member_probs, targets, student_probs)")
-        self.runs = {k: _ens_args(v) for k, v in runs.items()}
+        self.runs, self.source = {k: _ens_args(v) for k, v in runs.items()}, source
         n = len(next(iter(self.runs.values()))['member_probs'])
         self.run = widgets.Dropdown(options=list(self.runs), description='run')
         self.members = widgets.IntSlider(n, min=1, max=n, description='members')
@@ -484,16 +572,19 @@ class EnsembleExplorer(Explorer):
 # %% ../nbs/20_viz.ipynb #c071
 @patch
 def _figure(self:EnsembleExplorer) -> go.Figure:
-    r, k = self.runs[self.run.value], self.members.value
-    eff = _effect_figure(**r, metric=self.metric.value, k=k)
-    div = plot_diversity(r['member_probs'][:k], r.get('targets'), self.kind.value, _names(r.get('names'), k))
-    fig = make_subplots(1, 2, column_widths=[.58, .42], horizontal_spacing=.12,
-                        subplot_titles=[eff.layout.title.text, div.layout.title.text])
-    for t in eff.data: fig.add_trace(t, 1, 1)
-    fig.add_trace(div.data[0], 1, 2)
-    fig.update_xaxes(eff.layout.xaxis.to_plotly_json(), row=1, col=1).update_yaxes(title_text=self.metric.value, row=1, col=1)
-    fig.update_yaxes(autorange='reversed', row=1, col=2)
-    return fig.update_layout(height=420, width=1000, legend=dict(orientation='h', y=-.25))
+    r, k, metric = self.runs[self.run.value], self.members.value, self.metric.value
+    traces, xaxis = _effect_traces(**r, metric=metric, k=k)
+    names = _names(r.get('names'), k)
+    div = _diversity_heatmap(_diversity(r['member_probs'][:k], r['targets'], self.kind.value), names, self.kind.value)
+    fig = make_subplots(1, 2, column_widths=[.56, .44], horizontal_spacing=.14,
+                        subplot_titles=[f'{METRIC_LABELS[metric]} as members are averaged', DIVERSITY[self.kind.value]])
+    for t in traces: fig.add_trace(t, 1, 1)
+    fig.add_trace(div.update(colorbar_x=1.0), 1, 2)
+    fig.update_xaxes(xaxis, row=1, col=1).update_yaxes(title_text=METRIC_LABELS[metric], row=1, col=1)
+    fig.update_xaxes(title_text='member', row=1, col=2).update_yaxes(title_text='member', autorange='reversed', row=1, col=2)
+    what = f'Ensemble of the first {k} of {len(r["member_probs"])} members, run {self.run.value!r}'
+    return fig.update_annotations(font_size=13).update_layout(title=_title(what, self.source), height=460, width=1000,
+                                                              legend=dict(orientation='h', y=-.28))
 
 @patch
 def update(self:EnsembleExplorer):

@@ -1,10 +1,13 @@
-"""feed_nb's figures in a real browser: a self-contained page rendered by headless Chromium draws every plot.
+"""feed_nb's figures in a real browser: a self-contained page rendered by headless Chromium draws every plot, and a live
+explorer served by Voilà answers a control change (and shows a failed update in the widget).
 
 Chromium is Debian's `chromium` package. Where it is missing, the set-up installs it with `apt-get install -y chromium`
-(as root, with apt available); the test is skipped, saying why, only where no browser can be installed.
-The page carries plotly.js inline and Chromium runs with networking features off: no CDN, no network.
+(as root, with apt available); the tests are skipped, saying why, only where no browser can be installed.
+The page carries plotly.js inline and Chromium runs with networking features off: no CDN, no network (Voilà is on
+127.0.0.1). Voilà and Playwright (which drives the system's Chromium; it downloads no browser) come from PyPI and are
+installed with pip when missing.
 """
-import os, re, shutil, subprocess
+import importlib.util, os, re, shutil, signal, socket, subprocess, sys, time
 import pytest
 
 CANDIDATES = ('/usr/bin/chromium', 'chromium', 'chromium-browser')
@@ -120,3 +123,97 @@ def test_screenshot_is_not_blank(rendered):
     assert colours is not None and len(colours) > 50, "the screenshot has almost no colours: nothing was drawn"
     white = max(colours)[0]/(img.size[0]*img.size[1])
     assert white < .97, f"the screenshot is {white:.0%} one colour"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A live explorer: Voilà runs a notebook in a kernel, Chromium (driven by Playwright) changes its controls
+
+LIVE_CELLS = ("""
+import torch
+from torch import nn
+from fastai.torch_core import TensorImage, TensorCategory
+from feed_nb.core import tiny_cnn
+from feed_nb.viz import EnsembleExplorer, FactorExplorer
+torch.manual_seed(0)
+probs, y = TensorImage(torch.randn(3, 60, 4).mul(2).softmax(-1)), TensorCategory(torch.randint(0, 4, (60,)))
+EnsembleExplorer({'run': (list(probs), y, probs[0])})""", """
+teacher, student = tiny_cnn(w=8), tiny_cnn(w=4)
+FactorExplorer({'with translator': (teacher, student, nn.Conv2d(8, 16, 1)), 'no translator': (teacher, student)},
+               TensorImage(torch.randn(4, 1, 8, 8)))""")
+
+def _pip_ensure(**modules):
+    "pip-install the packages (module name -> package) this Python lacks"
+    missing = [pkg for mod, pkg in modules.items() if importlib.util.find_spec(mod) is None]
+    if not missing: return
+    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', *missing], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, f"`pip install {' '.join(missing)}` failed: {(r.stderr or r.stdout)[-1000:]}"
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+def _wait_for_port(port, proc, log, timeout=90):
+    t = time.time()
+    while time.time() - t < timeout:
+        assert proc.poll() is None, f"Voilà exited with {proc.returncode}: {log.read_text()[-2000:]}"
+        with socket.socket() as s:
+            if s.connect_ex(('127.0.0.1', port)) == 0: return
+        time.sleep(.5)
+    raise AssertionError(f"Voilà did not listen on port {port} within {timeout} s: {log.read_text()[-2000:]}")
+
+@pytest.fixture(scope='module')
+def voila(tmp_path_factory):
+    "URL of a Voilà server (on 127.0.0.1) running a notebook with an `EnsembleExplorer` and a `FactorExplorer`"
+    import nbformat
+    _pip_ensure(voila='voila', playwright='playwright')
+    tmp = tmp_path_factory.mktemp('voila')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.strip()) for c in LIVE_CELLS],
+                                  metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
+    nbformat.write(nb, tmp/'explorers.ipynb')
+    port, log = _free_port(), tmp/'voila.log'
+    with open(log, 'w') as f:
+        proc = subprocess.Popen([sys.executable, '-m', 'voila', 'explorers.ipynb', '--no-browser', f'--port={port}',
+                                 '--Voila.ip=127.0.0.1'], cwd=tmp, stdout=f, stderr=subprocess.STDOUT,
+                                env={**os.environ, 'OMP_NUM_THREADS': '1'}, start_new_session=True)
+    try:
+        _wait_for_port(port, proc, log)
+        yield f'http://127.0.0.1:{port}/', log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+
+PLOT_JS = "[...document.querySelectorAll('.js-plotly-plot')]"
+
+def test_live_explorer_in_voila(chromium, voila, tmp_path):
+    "Changing a control in the browser changes the figure; a failed update shows in the widget and resets its control"
+    from playwright.sync_api import sync_playwright, expect
+    url, log = voila
+    args = [f for f in FLAGS if f not in ('--headless', '--hide-scrollbars')]
+    args = [('--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1' if f.startswith('--host-resolver') else f) for f in args]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=args)
+        try:
+            page = browser.new_page(viewport={'width': 1300, 'height': 1400})
+            page.goto(url, timeout=180_000)
+            # both explorers drawn: the kernel has run the whole notebook
+            page.wait_for_function(f"{PLOT_JS}.filter(g => g.querySelector('.main-svg')).length == 2", timeout=180_000)
+            before = page.evaluate(f"{PLOT_JS}[0].data.map(t => t.y)")
+            assert page.locator('.js-plotly-plot .g-ytitle').first.text_content() == 'accuracy'
+            page.locator('.widget-dropdown', has_text='metric').locator('select').select_option('nll')
+            page.wait_for_function("document.querySelector('.js-plotly-plot .g-ytitle').textContent.startsWith('NLL')",
+                                   timeout=90_000)
+            after = page.evaluate(f"{PLOT_JS}[0].data.map(t => t.y)")
+            assert after[0] != before[0] and after[1] != before[1], "the traces kept their accuracy values"
+            # a model pair whose factors cannot be compared: the error is in the widget, the dropdown is set back
+            title = page.evaluate(f"{PLOT_JS}[1].layout.title.text")
+            model = page.locator('.widget-dropdown', has_text='model').locator('select')
+            model.select_option('no translator')
+            page.wait_for_selector('text=Could not update the figure', timeout=90_000)
+            expect(model).to_have_value('with translator', timeout=30_000)
+            assert 'pass the translator' in page.locator('text=Could not update the figure').text_content()
+            assert page.evaluate(f"{PLOT_JS}[1].layout.title.text") == title
+        except Exception as e:
+            page.screenshot(path=str(tmp_path/'voila.png'))
+            raise AssertionError(f"{e}\nScreenshot: {tmp_path/'voila.png'}; Voilà's log: {log.read_text()[-3000:]}") from e
+        finally: browser.close()
