@@ -224,6 +224,7 @@ class Distiller(Callback):
         self._setup_cache()
         self._setup_prefetch()
         self._setup_finite()
+        self._logits_ok = False
 
     def setup_networks(self):
         "Where a subclass checks shapes, builds its owned modules and places its hooks (registered in `self._undo`)"
@@ -329,6 +330,20 @@ def _nonfinite_msg(self:Distiller, vals:dict, batch:int, stopped:bool) -> str:
             "taken, so the weights are not those of the last good step. ")
     return where + what + "Look for NaN or inf in the inputs and the teachers' outputs, or lower the learning rate."
 
+# %% ../nbs/00_core.ipynb #r061
+@patch
+def _check_logits(self:Distiller, ys:list):
+    "On the first training batch of a fit: every teacher's output has as many classes as the student's"
+    if self._logits_ok: return
+    c = self.pred.shape[-1]
+    for i, y in enumerate(ys):
+        if y.shape[-1] == c: continue
+        data = f" (the data has {self.dls.c})" if getattr(self.dls, 'c', None) else ''
+        raise ValueError(f"{type(self).__name__}: teacher {i} ({type(unwrap(self.teachers[i])).__name__}) predicts {y.shape[-1]} "
+                         f"classes but the student predicts {c}{data}; a teacher must know the student's classes: pass one with "
+                         f"a {c}-way classifier, e.g. trained on these data")
+    self._logits_ok = True
+
 # %% ../nbs/00_core.ipynb #c025
 class TensorDS(TensorDataset):
     "A `TensorDataset` that fastai can export (it knows how to make an empty copy of itself)"
@@ -367,8 +382,8 @@ def network_error(who:str, model, xb, e:Exception) -> ValueError:
     name = type(unwrap(m)).__name__
     conv = next((c for c in m.modules() if isinstance(c, nn.modules.conv._ConvNd)), None)
     if conv is not None and x.dim() > 2 and conv.in_channels != x.shape[1]:
-        return ValueError(f"{who} ({name}) takes {conv.in_channels}-channel inputs (its first convolution) but the data's have "
-                          f"{x.shape[1]} channels, shape {tuple(x.shape)}; use a network built for {x.shape[1]} input channels "
+        return ValueError(f"{who} ({name}) takes {conv.in_channels}-channel inputs (its first convolution) but the data's are "
+                          f"{x.shape[1]}-channel, shape {tuple(x.shape)}; use a network built for {x.shape[1]}-channel inputs "
                           f"(n_in={x.shape[1]}) or data with {conv.in_channels} channels")
     return ValueError(f"{who} ({name}) fails on the data's inputs of shape {tuple(x.shape)}: {e}. "
                       "Teachers must take the inputs the student takes")

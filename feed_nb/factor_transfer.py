@@ -40,6 +40,8 @@ class Paraphraser(nn.Module):
                  n_layers:int=3, # convolutions in the encoder, as many transposed convolutions in the decoder
                 ):
         super().__init__()
+        check_positive(ni, 'ni', 'Paraphraser', integer=True); check_positive(k, 'k', 'Paraphraser', 'the paraphrase rate (FEED: 1)')
+        check_positive(n_layers, 'n_layers', 'Paraphraser', integer=True)
         self.nf = int(k*ni)
         if self.nf < 1: raise ValueError(f"k={k} leaves int(k*ni)={self.nf} factor channels for ni={ni}")
         ws = _widths(ni, self.nf, n_layers)
@@ -55,6 +57,7 @@ class Translator(nn.Module):
                  n_layers:int=3, # convolutions; all but the last followed by BatchNorm and LeakyReLU(0.1)
                 ):
         super().__init__()
+        for n, v in (('ni', ni), ('nf', nf), ('n_layers', n_layers)): check_positive(v, n, 'Translator', integer=True)
         ws = _widths(ni, nf, n_layers)
         hidden = [m for a, b in zip(ws[:-2], ws[1:-1]) for m in (_conv(a, b, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.1))]
         self.layers = nn.Sequential(*hidden, _conv(ws[-2], ws[-1]))
@@ -74,6 +77,11 @@ def feature_map(model:nn.Module, layer, *xb) -> Tensor:
 def _inputs(b, dl):
     "The inputs of batch `b` from `dl` (fastai's rule: all but the last item unless `n_inp` says otherwise)"
     return b[:getattr(dl, 'n_inp', max(len(b) - 1, 1))]
+
+def _named_map(who:str, model, layer, xb) -> Tensor:
+    "`feature_map(model, layer, *xb)`; a network that cannot take the inputs `xb` is named in the error"
+    try: return feature_map(model, layer, *xb)
+    except RuntimeError as e: raise network_error(who, model, xb, e) from e
 
 def _probe_batch(dls) -> list:
     "Two samples of one batch, from the validation set if it has any (reading it leaves the training order unchanged)"
@@ -123,6 +131,7 @@ def train_paraphraser(teacher, # a trained network (module or `Learner`); frozen
                      ) -> tuple[Paraphraser, list]:
     "Train a `Paraphraser` on the frozen `teacher`'s features with FEED eq. 1; return it (frozen) and its per-epoch loss"
     fn = _recon_fn(loss)
+    check_positive(epochs, 'epochs', 'train_paraphraser', integer=True); check_positive(lr, 'lr', 'train_paraphraser')
     with frozen(teacher, device=dls.device) as (teacher,):  # the caller's teacher: frozen while it is read, then as it was
         x = feature_map(teacher, layer, *_inputs(dls.valid.one_batch(), dls.valid))
         para, rec = Paraphraser(x.shape[1], k, n_layers), _EpochLoss()
@@ -150,9 +159,10 @@ class FactorTransfer(Distiller):
                 ):
         super().__init__(teacher, cache=cache)
         if len(self.teachers) != 1: raise ValueError(f"FactorTransfer takes one teacher, got {len(self.teachers)}")
-        if p <= 0: raise ValueError(f"p must be positive, got {p}")
-        if reduction not in ('mean', 'batchmean'): raise ValueError(f"reduction must be 'mean' or 'batchmean', got {reduction!r}")
-        if spatial not in ('error', 'interpolate'): raise ValueError(f"spatial must be 'error' or 'interpolate', got {spatial!r}")
+        n = 'FactorTransfer'
+        check_nonneg(beta, 'beta', n, "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)"); check_positive(p, 'p', n, 'FEED: 1')
+        check_choice(reduction, 'reduction', ('mean', 'batchmean'), n); check_choice(spatial, 'spatial', ('error', 'interpolate'), n)
+        check_choice(auto_beta, 'auto_beta', (True, False), n)
         find_layer(self.teachers[0], teacher_layer)
         store_attr('beta,p,paraphraser,student_layer,teacher_layer,reduction,translator,auto_beta,spatial')
         if translator is not None: self.own(translator)
@@ -229,8 +239,8 @@ def _match(self:FactorTransfer, f_s, f_t): return match_spatial(f_s, f_t, self.s
 def _probe(self:FactorTransfer):
     "Build the translator from the feature shapes of two samples and check that the factors can be compared"
     xb = _probe_batch(self.dls)
-    f_s = feature_map(self.learn.model, self.student_layer, *xb)
-    with torch.no_grad(): f_t = self._paraphrase(feature_map(self.teachers[0], self.teacher_layer, *xb))
+    f_s = _named_map('FactorTransfer: the student', self.learn.model, self.student_layer, xb)
+    with torch.no_grad(): f_t = self._paraphrase(_named_map('FactorTransfer: the teacher', self.teachers[0], self.teacher_layer, xb))
     if self.translator is None: self.translator = self.own(Translator(f_s.shape[1], f_t.shape[1]))
     tr = self.translator.to(f_s.device)
     was = tr.training

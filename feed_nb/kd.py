@@ -25,12 +25,13 @@ class KD(Distiller):
                 ):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("KD needs at least one teacher")
-        if not 0 <= alpha <= 1: raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        if T <= 0: raise ValueError(f"T must be positive, got {T}")
-        store_attr('T,alpha')
+        self.T = check_positive(T, 'T', 'KD', 'the softmax temperature (Hinton: 1-20; FEED: 4)')
+        self.alpha = check_fraction(alpha, 'alpha', 'KD', "the teacher term's weight (0: labels only, 1: teacher only)")
 
     def after_pred(self):
-        if self.training: self.y_t = self.teacher_outputs()
+        if not self.training: return
+        self.y_t = self.teacher_outputs()
+        self._check_logits(self.y_t)
 
     def after_loss(self):
         if not self.training: return

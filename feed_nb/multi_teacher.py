@@ -13,7 +13,7 @@ from .core import *
 from .data import digits_dls
 from .models import CifarResNet, create_model, embeddings
 from .kd import KD
-from .factor_transfer import Translator, feature_map, match_spatial, _probe_batch
+from .factor_transfer import Translator, feature_map, match_spatial, _probe_batch, _named_map
 
 # %% auto #0
 __all__ = ['CompNet', 'ekd_pair_loss', 'ekd_kd_loss', 'JointDistiller', 'student_branches', 'EKD', 'student_embeddings',
@@ -28,7 +28,7 @@ class CompNet(nn.Module):
                  widths=(16, 32, 64), # channels of each branch's three stages
                 ):
         super().__init__()
-        if n_branches < 1: raise ValueError(f"CompNet needs at least one branch, got n_branches={n_branches}")
+        check_positive(n_branches, 'n_branches', 'CompNet', 'CompNet needs at least one branch', integer=True)
         self.branches = nn.ModuleList(CifarResNet(depth, n_classes, n_in, widths) for _ in range(n_branches))
         self.feature_layers = [f'branches.{i}.{CifarResNet.feature_layer}' for i in range(n_branches)]
         self.classifiers = [f'branches.{i}.{CifarResNet.classifier}' for i in range(n_branches)]
@@ -98,7 +98,8 @@ class EKD(JointDistiller):
                 ):
         super().__init__(teachers, finetune_teachers, copy_teachers, cache, batched)
         if not self.teachers: raise ValueError("EKD needs at least one teacher")
-        if t_on not in ('both', 'teacher'): raise ValueError(f"t_on must be 'both' or 'teacher', got {t_on!r}")
+        for n, v in (('alpha', alpha), ('beta', beta), ('gamma', gamma)): check_nonneg(v, n, 'EKD', 'a weight of eq. 5 (EKD: 0.5, 0.5, 0.6)')
+        check_positive(T, 'T', 'EKD', 'the KL temperature (EKD: 10)'); check_choice(t_on, 't_on', ('both', 'teacher'), 'EKD')
         store_attr('alpha,beta,gamma,T,t_on')
         self._hooks = None
 
@@ -120,8 +121,9 @@ def setup_networks(self:EKD):
 @patch
 def after_pred(self:EKD):
     if not self.training: return
-    if self.finetune_teachers: self.y_t = [t(*self.xb) for t in self.teachers]
+    if self.finetune_teachers: self.y_t = self._forward_teachers(self.xb)  # with gradients: the alpha term trains them
     else: self.y_t = self.teacher_outputs()  # no_grad, from the cache or the stack when they are on
+    self._check_logits(self.y_t)
 
 @patch
 def after_loss(self:EKD):
@@ -163,6 +165,7 @@ def _n_in(dls): return getattr(dls, 'n_in', 3)
 def train_nets(dls:DataLoaders, archs, # architecture names for `create_model` ('resnet14', 'cnn-16-32', …)
                epochs:int=10, lr:float=1e-2, seed:int=1000, quiet:bool=True) -> list:
     "Train one network per name in `archs` with seeds `seed`, `seed+1`, …; return the networks"
+    check_positive(epochs, 'epochs', 'train_nets', integer=True); check_positive(lr, 'lr', 'train_nets')
     return [_fit(dls, partial(create_model, a, dls.c, _n_in(dls)), seed + i, epochs, lr, quiet=quiet).model
             for i, a in enumerate(archs)]
 
@@ -175,6 +178,11 @@ def limited_data_experiment(fractions=(.1, .25, .5, 1.), # stratified fractions 
                             quiet:bool=True, **ekd_kw, # passed to `EKD`
                            ) -> pd.DataFrame:
     "Accuracy of a CompNet trained with and without `EKD` on each training fraction (EKD §5.3, Fig. 3)"
+    n = 'limited_data_experiment'
+    for f in fractions: check_positive(f, 'fractions', n, 'each a fraction of the training set in (0, 1]'); check_fraction(f, 'fractions', n)
+    for k, v in (('epochs', epochs), ('teacher_epochs', teacher_epochs), ('bs', bs)): check_positive(v, k, n, integer=True)
+    check_positive(lr, 'lr', n)
+    if not len(seeds): raise ValueError(f"{n}: `seeds` is empty; give at least one seed")
     rows = []
     for frac in fractions:
         dls = make_dls(frac=frac, bs=bs)
@@ -218,9 +226,8 @@ class FEED(Distiller):
                 ):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("FEED needs at least one teacher")
-        if p <= 0: raise ValueError(f"p must be positive, got {p}")
-        if reduction not in ('mean', 'batchmean'): raise ValueError(f"reduction must be 'mean' or 'batchmean', got {reduction!r}")
-        if spatial not in ('error', 'interpolate'): raise ValueError(f"spatial must be 'error' or 'interpolate', got {spatial!r}")
+        check_nonneg(beta, 'beta', 'FEED', "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)"); check_positive(p, 'p', 'FEED', 'FEED: 1')
+        check_choice(reduction, 'reduction', ('mean', 'batchmean'), 'FEED'); check_choice(spatial, 'spatial', ('error', 'interpolate'), 'FEED')
         self.teacher_layers = self._teacher_layers(teacher_layers)
         store_attr('beta,p,student_layer,reduction,spatial')
         self.translators, self.hooks, self.pairs = nn.ModuleList(), [], None
@@ -248,8 +255,8 @@ def setup_networks(self:FEED):
 def _probe(self:FEED):
     "Build the translators from the feature shapes of two samples (first fit only) and check every pair compares"
     xb = _probe_batch(self.dls)
-    f_s = feature_map(self.learn.model, self.student_layer, *xb)
-    fs_t = [feature_map(t, l, *xb) for t, l in zip(self.teachers, self.teacher_layers)]
+    f_s = _named_map('FEED: the student', self.learn.model, self.student_layer, xb)
+    fs_t = [_named_map(f'FEED: teacher {i}', t, l, xb) for i, (t, l) in enumerate(zip(self.teachers, self.teacher_layers))]
     if not len(self.translators):
         self.translators.extend(self.own(Translator(f_s.shape[1], f_t.shape[1])) for f_t in fs_t)
     self.translators.to(f_s.device)
@@ -306,6 +313,9 @@ def ensemble_comparison(dls:DataLoaders, make_student:Callable, # `make_student(
                         beta:float=500., quiet:bool=True, **feed_kw, # `FEED` settings
                        ) -> pd.DataFrame:
     "FEED Table 4 in miniature: error (%) over `seeds` and deployed params of Scratch, KD, pFEED and the teachers' Ensemble"
+    n = 'ensemble_comparison'
+    check_positive(epochs, 'epochs', n, integer=True); check_positive(lr, 'lr', n)
+    if not len(seeds): raise ValueError(f"{n}: `seeds` is empty; give at least one seed")
     teachers = [as_module(t) for t in teachers]
     methods = {'Scratch': lambda: [], 'KD': lambda: [KD(teachers, T, alpha)], 'pFEED': lambda: [FEED(teachers, beta, **feed_kw)]}
     rows = []

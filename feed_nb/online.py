@@ -100,8 +100,9 @@ class OnlineDistiller(Distiller):
                  kl_cyclic:bool=False, # network k learns from k−1 only; else from the mean of all its peers
                 ):
         super().__init__()
-        if T <= 0: raise ValueError(f"T must be positive, got {T}")
-        store_attr('T,kl_cyclic')
+        n = type(self).__name__
+        self.T = check_positive(T, 'T', n, 'the softmax temperature (DML: 1, AFD: 3)')
+        self.kl_cyclic = check_choice(kl_cyclic, 'kl_cyclic', (True, False), n)
 
     @property
     def cohort(self) -> Cohort: return unwrap(self.learn.model)
@@ -181,7 +182,12 @@ class AFD(OnlineDistiller):
                  adv_decay=(0.25, 0.5), # fractions of training after which the adversarial lr drops ×0.1 (paper: 75, 150 of 300)
                  nf:int|None=None, # discriminators' hidden channels (None: the feature map's)
                 ):
+        check_choice(cyclic, 'cyclic', (True, False), 'AFD')
         super().__init__(T, cyclic if kl_cyclic is None else kl_cyclic)
+        check_nonneg(adv_lr, 'adv_lr', 'AFD', "the adversarial update's Adam learning rate (AFD: 2e-5)")
+        check_nonneg(adv_wd, 'adv_wd', 'AFD', "the adversarial update's weight decay (AFD: 0.1)")
+        for m in adv_decay: check_fraction(m, 'adv_decay', 'AFD', 'fractions of training after which adv_lr drops ×0.1 (AFD: 0.25, 0.5)')
+        if nf is not None: check_positive(nf, 'nf', 'AFD', integer=True)
         store_attr('cyclic,adv_lr,adv_wd,layers,adv_decay,nf')
         self.discs = self.transfers = self.adv_opt = self._grads = None
         self._hooks = []
