@@ -6,16 +6,17 @@ Docs: https://feed-nb.github.io/feed_nb/generations.html.md"""
 
 # %% ../nbs/14_generations.ipynb #c002
 from __future__ import annotations
-import json, os, random, tempfile
+import hashlib, inspect, io, json, numbers, os, random, secrets, tempfile
 import pandas as pd
 from fastai.basics import *
+from torch.utils.data import TensorDataset
 from .core import *
 from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
 
 # %% auto #0
 __all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN',
-           'save_generation', 'finished_generations', 'load_generation', 'generation_table', 'valid_probs',
-           'born_again', 'sfeed', 'stage_table']
+           'weights_checksum', 'save_generation', 'finished_generations', 'load_generation', 'generation_table',
+           'valid_probs', 'method_spec', 'data_fingerprint', 'born_again', 'sfeed', 'stage_table']
 
 # %% ../nbs/14_generations.ipynb #c006
 def soft_ce(y_s:Tensor, p_t:Tensor) -> Tensor:
@@ -70,12 +71,15 @@ class BAN(Distiller):
                 ):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("BAN needs at least one teacher")
-        if variant not in self.variants: raise ValueError(f"variant must be one of {self.variants}, got {variant!r}")
+        check_choice(variant, 'variant', self.variants, 'BAN')
         self.variant, self.generator = variant, generator
         self.components = ('ce', variant.removesuffix('+l'))
 
     def after_pred(self):
-        if self.training: self.y_t = ensemble_logits(self.teacher_outputs())
+        if not self.training: return
+        ys = self.teacher_outputs()
+        self._check_logits(ys)
+        self.y_t = ensemble_logits(ys)
 
     def after_loss(self):
         if not self.training: return
@@ -94,35 +98,69 @@ def _term(self:BAN) -> Tensor:
     return soft_ce(self.pred, self.p_t)
 
 # %% ../nbs/14_generations.ipynb #c026
-def _atomic_write(path:Path, write):
-    "Create `path` with `write(f)` via a temporary file in the same folder renamed over it"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+def _atomic_write(path:Path, data:bytes):
+    "Write `data` to `path` via a temporary file in the same folder renamed over it; created with the user's umask"
+    tmp = path.parent/f'.{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp'
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask, as for any file the user creates
     try:
         with os.fdopen(fd, 'wb') as f:
-            write(f)
+            f.write(data)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
-def save_generation(run_dir, gen:int, model:nn.Module, info:dict):
-    "Checkpoint generation `gen` atomically: its weights, then the JSON `info` that marks it finished"
+def weights_checksum(state_dict:dict) -> str:
+    "SHA-256 of a `state_dict`'s names, dtypes, shapes and values"
+    h = hashlib.sha256()
+    for k, v in state_dict.items():
+        v = v.detach().cpu().contiguous()
+        h.update(f'{k}:{v.dtype}:{tuple(v.shape)};'.encode())
+        h.update(v.reshape(-1).view(torch.uint8).numpy())
+    return h.hexdigest()
+
+def save_generation(run_dir, gen:int, model:nn.Module, info:dict) -> dict:
+    "Checkpoint generation `gen` atomically: its weights, then the JSON `info` (plus the weights' checksum) that marks it finished"
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(run_dir/f'gen{gen}.pth', lambda f: torch.save(model.state_dict(), f))
-    _atomic_write(run_dir/f'gen{gen}.json', lambda f: f.write(json.dumps(info, indent=1).encode()))
+    sd, buf = model.state_dict(), io.BytesIO()
+    torch.save(sd, buf)
+    info = {**info, 'sha256': weights_checksum(sd)}
+    _atomic_write(run_dir/f'gen{gen}.pth', buf.getvalue())
+    _atomic_write(run_dir/f'gen{gen}.json', json.dumps(info, indent=1).encode())
+    return info
 
 # %% ../nbs/14_generations.ipynb #c027
-def finished_generations(run_dir) -> dict:
-    "The `info` of every finished generation in `run_dir`, by generation number"
-    paths = Path(run_dir).glob('gen*.json')
-    return {int(p.stem[3:]): json.loads(p.read_text()) for p in paths if p.stem[3:].isdigit()}
+def _refused(path, gen:int, what:str) -> ValueError:
+    return ValueError(f"{path} {what}. Pass retrain_from={gen} to born_again to train generation {gen} and the later ones "
+                      "again (their files are replaced), or use another run_dir")
 
-def load_generation(run_dir, gen:int, make_model) -> nn.Module:
-    "Generation `gen` of `run_dir` in a fresh network from `make_model()` (or in the network `make_model`), on the CPU"
+def _read_record(path:Path, gen:int) -> dict:
+    try: info = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise _refused(path, gen, f"is not a valid record: it is empty, truncated or damaged ({e})") from e
+    if not isinstance(info, dict): raise _refused(path, gen, "is not a valid record (not a JSON object)")
+    return info
+
+def finished_generations(run_dir, before:int|None=None) -> dict:
+    "The record of every finished generation in `run_dir` (those before generation `before` only, if given), by number"
+    paths = {int(p.stem[3:]): p for p in Path(run_dir).glob('gen*.json') if p.stem[3:].isdigit()}
+    return {g: _read_record(p, g) for g, p in sorted(paths.items()) if before is None or g < before}
+
+def load_generation(run_dir, gen:int, make_model, info:dict|None=None) -> nn.Module:
+    "Generation `gen` of `run_dir` in a fresh network from `make_model()` (or in the network `make_model`), on the CPU, checked against its record"
+    path = Path(run_dir)/f'gen{gen}.pth'
+    sha = (info if info is not None else _read_record(Path(run_dir)/f'gen{gen}.json', gen)).get('sha256')
+    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    except FileNotFoundError: raise _refused(path, gen, "is missing") from None
+    except Exception as e: raise _refused(path, gen, f"cannot be read: it is empty, truncated or damaged ({type(e).__name__})") from e
+    if weights_checksum(sd) != sha:
+        raise _refused(path, gen, f"does not match the checksum in gen{gen}.json: it changed since it was saved, or it was copied from another generation or run")
+    bad = [k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise _refused(path, gen, f"holds non-finite values in {', '.join(bad[:3])}")
     model = make_model if isinstance(make_model, nn.Module) else make_model()
-    model.load_state_dict(torch.load(Path(run_dir)/f'gen{gen}.pth', map_location='cpu'))
+    try: model.load_state_dict(sd)
+    except RuntimeError as e: raise _refused(path, gen, f"does not fit the network {type(model).__name__}: {e}") from e
     return model.cpu()
 
 # %% ../nbs/14_generations.ipynb #c029
@@ -150,6 +188,23 @@ def _per_gen(x, n:int, name:str) -> list:
     if len(xs) < n: raise ValueError(f"{name} has {len(xs)} entries for {n} generations")
     return xs
 
+def _check_driver(makers, seeds, epochs, lr, method_cb, from_ensemble, fit, retrain_from):
+    "born_again's settings, checked before anything is trained"
+    n = 'born_again'
+    for m in makers:
+        if not callable(m) or isinstance(m, nn.Module):
+            raise ValueError(f"{n}: `make_model` must be a function returning a fresh network (or one per generation), "
+                             f"got a {type(m).__name__}; e.g. partial(create_model, 'resnet20', 10)")
+    for s in seeds:
+        if not isinstance(s, numbers.Integral) or isinstance(s, bool): raise ValueError(f"{n}: `seeds` must be whole numbers, got {s!r}")
+    check_positive(epochs, 'epochs', n, integer=True)
+    if not isinstance(lr, slice): check_positive(lr, 'lr', n, 'the peak learning rate of every generation')
+    if not callable(method_cb): raise ValueError(f"{n}: `method_cb` must be a function of the teachers returning a callback (e.g. BAN), got {method_cb!r}")
+    check_choice(from_ensemble, 'from_ensemble', (True, False), n)
+    if not callable(getattr(Learner, fit, None)): raise ValueError(f"{n}: `fit` must name a Learner method ('fit', 'fit_one_cycle', …), got {fit!r}")
+    if retrain_from is not None and not (isinstance(retrain_from, numbers.Integral) and not isinstance(retrain_from, bool) and retrain_from >= 0):
+        raise ValueError(f"{n}: `retrain_from` must be a generation number ≥ 0 or None, got {retrain_from!r}")
+
 def _seed_dls(dls, seed:int) -> DataLoaders:
     "Seed everything, then `dls()` if it is a function, else the same `DataLoaders` with re-seeded shuffling"
     set_seed(seed, reproducible=True)
@@ -157,11 +212,40 @@ def _seed_dls(dls, seed:int) -> DataLoaders:
     for dl in dls.loaders: dl.rng = random.Random(seed)
     return dls
 
-def _check_finished(info:dict, run_dir, gen:int, seed:int, arch:str, teachers:list, epochs:int, lr):
-    want = dict(seed=int(seed), arch=arch, teachers=teachers, epochs=epochs, lr=str(lr))
-    diff = {k: (info.get(k), v) for k, v in want.items() if info.get(k) != v}
-    if diff: raise ValueError(f"{run_dir} holds generation {gen} trained with a different setup "
-                              f"(stored, requested): {diff}; use another run_dir or the same settings")
+def _jsonable(v) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str)) or (isinstance(v, (list, tuple)) and all(map(_jsonable, v)))
+
+def method_spec(method_cb) -> dict:
+    "The name and settings of `method_cb` (a class, a `partial`, or a function with a `spec`), as born_again records and compares them"
+    if hasattr(method_cb, 'spec'): spec = method_cb.spec
+    else:
+        f = method_cb
+        while isinstance(f, partial): f = f.func
+        try: ps = inspect.signature(method_cb).parameters.values()
+        except (TypeError, ValueError): ps = []
+        spec = dict(name=getattr(f, '__name__', type(f).__name__),
+                    settings={p.name: p.default for p in ps if p.default is not p.empty and _jsonable(p.default)})
+    return json.loads(json.dumps(spec))  # as it reads back from a record: tuples become lists
+
+def _ds_digest(ds, h):
+    ds = getattr(ds, 'orig', ds)  # the cache's indexed copy wraps the user's data set
+    if isinstance(ds, TensorDataset):
+        for t in ds.tensors:
+            t = t.detach().cpu().contiguous()
+            h.update(f'{t.dtype}:{tuple(t.shape)};'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy())
+    elif hasattr(ds, 'items'): h.update(repr(list(ds.items)).encode())
+    else: h.update(f'{type(ds).__name__}:{len(ds)};'.encode())
+
+def data_fingerprint(dls:DataLoaders) -> dict:
+    "Sizes of the training and validation sets of `dls`, and a SHA-256 of their tensors (or item lists)"
+    h = hashlib.sha256()
+    for dl in (dls.train, dls.valid): _ds_digest(dl.dataset, h)
+    return dict(n_train=len(dls.train.dataset), n_valid=len(dls.valid.dataset), sha256=h.hexdigest())
+
+def _check_record(info:dict, want:dict, path, gen:int):
+    "Refuse a finished generation whose record differs from what this run asks for, naming each difference"
+    diff = [f"{k}: stored {info.get(k)!r}, requested {v!r}" for k, v in want.items() if info.get(k) != v]
+    if diff: raise _refused(path, gen, "records a generation trained with a different setup: " + '; '.join(diff))
 
 # %% ../nbs/14_generations.ipynb #c034
 def _check_weights(model:nn.Module, gen:int):
@@ -170,9 +254,17 @@ def _check_weights(model:nn.Module, gen:int):
     if bad: raise NonFiniteError(f"Generation {gen} ended with non-finite values in {', '.join(bad[:3])}{', …' if len(bad) > 3 else ''}; "
                                  "it is not saved and will be trained again. Look for NaN or inf in the data, or lower the learning rate.")
 
-def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit, epochs, lr, verbose, **kwargs):
-    "Seed, build and train one generation; returns the model and its JSON `info`"
+def _resume(run_dir, gen:int, make_model, info:dict, setup:dict, dls) -> nn.Module:
+    "Finished generation `gen`, if its record matches the request (`setup`, architecture, data) and its weights their checksum"
+    model = make_model()
+    want = {**setup, 'arch': type(model).__name__, 'data': data_fingerprint(_seed_dls(dls, setup['seed']))}
+    _check_record(info, want, Path(run_dir)/f'gen{gen}.json', gen)
+    return load_generation(run_dir, gen, model, info)
+
+def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit, epochs, lr, verbose, setup, **kwargs):
+    "Seed, build and train one generation; returns the model and its JSON `info` (`setup` plus what came out)"
     dls = _seed_dls(dls, seed)
+    setup = {**setup, 'data': data_fingerprint(dls)}
     model = make_model()
     method = [method_cb([t for _, t in teachers])] if teachers else []
     learn = Learner(dls, model, cbs=method + L(cbs), **kwargs)
@@ -181,8 +273,7 @@ def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit,
         with learn.no_bar(), learn.no_logging(): getattr(learn, fit)(epochs, lr)
     _check_weights(model, gen)
     rec = learn.recorder
-    info = dict(gen=gen, seed=int(seed), arch=type(model).__name__, teachers=[g for g, _ in teachers],
-                method=type(method[0]).__name__ if method else 'labels', epochs=epochs, lr=str(lr),
+    info = dict(**setup, arch=type(model).__name__, method=type(method[0]).__name__ if method else 'labels',
                 metric_names=list(rec.metric_names[1:-1]), metrics=[[float(v) for v in vs] for vs in rec.values],
                 components=method[0].epoch_means() if method and hasattr(method[0], 'epoch_means') else {})
     return model, info
@@ -200,22 +291,24 @@ def born_again(make_model, # `make_model()` → a fresh network; or a list of su
                cbs=None, # extra callbacks for every generation
                fit:str='fit_one_cycle', # the `Learner` method that trains a generation
                verbose:bool=False, # show fastai's progress bars and tables
+               retrain_from:int|None=None, # train this generation and all later ones again, replacing their files
                **kwargs, # passed to `Learner` (default loss: `CrossEntropyLossFlat`, metric: `accuracy`)
               ) -> pd.DataFrame:
     "Train `n_gens` generations, each taught by the previous one(s), checkpointed in `run_dir`; the table of their errors"
+    check_positive(n_gens, 'n_gens', 'born_again', 'generation 0 learns from the labels, so at least 1', integer=True)
     makers, run_dir = _per_gen(make_model, n_gens, 'make_model'), Path(run_dir)
     seeds = _per_gen(range(seeds, seeds + n_gens) if isinstance(seeds, int) else seeds, n_gens, 'seeds')
+    _check_driver(makers, seeds, epochs, lr, method_cb, from_ensemble, fit, retrain_from)
     kwargs = dict(loss_func=CrossEntropyLossFlat(), metrics=accuracy) | kwargs
-    done, models, infos = finished_generations(run_dir), [], []
+    done, models, infos, spec = finished_generations(run_dir, retrain_from), [], [], method_spec(method_cb)
     for g in range(n_gens):
         teachers = list(enumerate(models))[:g] if from_ensemble else list(enumerate(models))[-1:]
-        if g in done:
-            model, info = makers[g](), done[g]
-            _check_finished(info, run_dir, g, seeds[g], type(model).__name__, [i for i, _ in teachers], epochs, lr)
-            load_generation(run_dir, g, model)
+        setup = dict(gen=g, seed=int(seeds[g]), teachers=[i for i, _ in teachers], method_spec=spec if teachers else dict(name='labels', settings={}),
+                     epochs=epochs, lr=str(lr), fit=fit, teacher_sha256=[infos[i]['sha256'] for i, _ in teachers])
+        if g in done: model, info = _resume(run_dir, g, makers[g], done[g], setup, dls), done[g]
         else:
-            model, info = _train_generation(g, makers[g], dls, seeds[g], teachers, method_cb, cbs, fit, epochs, lr, verbose, **kwargs)
-            save_generation(run_dir, g, model, info)
+            model, info = _train_generation(g, makers[g], dls, seeds[g], teachers, method_cb, cbs, fit, epochs, lr, verbose, setup, **kwargs)
+            info = save_generation(run_dir, g, model, info)
         models.append(model); infos.append(info)
         for m in models: m.cpu()  # between generations every network waits on the CPU
     dls = dls() if callable(dls) and not isinstance(dls, DataLoaders) else dls
@@ -230,10 +323,14 @@ def sfeed(beta:float=500., # FEED's β for ResNets (with the 'mean' reduction); 
           **kwargs, # passed to `FactorTransfer` (auto_beta, cache, p, layers, ...)
          ):
     "A `method_cb` for `born_again` making sequential FEED (§4.1): Factor Transfer from the previous stage"
+    check_nonneg(beta, 'beta', 'sfeed', "the feature term's weight (FEED: 500 ResNets)")
+    check_positive(para_epochs, 'para_epochs', 'sfeed', integer=True); check_positive(k, 'k', 'sfeed', 'the paraphrase rate (FEED: 1)')
     def make(teachers):
         t = teachers[-1]
         para = None if para_dls is None else train_paraphraser(t, para_dls, k=k, epochs=para_epochs)[0]
         return FactorTransfer(t, beta=beta, paraphraser=para, **kwargs)
+    settings = method_spec(partial(FactorTransfer, beta=beta, **kwargs))['settings']
+    make.spec = dict(name='sfeed', settings={**settings, 'paraphraser': para_dls is not None, 'para_epochs': para_epochs, 'k': k})
     return make
 
 def stage_table(runs:dict) -> pd.DataFrame:
