@@ -231,6 +231,7 @@ def _run_job(job):
     "One (method, context, seed) run of `compare`, in this process or a worker"
     m, ctx, seed = job
     if ctx.get('workers', 0) > 1: torch.set_num_threads(1)
+    if not ctx['quiet']: print(f"{m}, seed {seed}:")  # labels fastai's per-epoch table that follows
     return METHODS[m].run(ctx, seed)
 
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',

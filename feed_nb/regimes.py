@@ -19,7 +19,7 @@ __all__ = ['CENTRE', 'AXES', 'LABELS', 'regime_cells', 'cell_label', 'run_cell',
 
 # %% ../nbs/32_regimes.ipynb #c005
 CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100)
-AXES = dict(frac=(0.25, 0.5, 1.), student=('cnn-8-16', 'cnn-16-32', 'cnn-32-64'), epochs=(25, 50, 100), teacher_epochs=(10, 100))
+AXES = dict(frac=(0.25, 0.5, 1.), student=('cnn-8-16', 'cnn-16-32', 'cnn-32-64'), epochs=(25, 50, 100), teacher_epochs=(3, 10, 100))
 LABELS = dict(frac='training digits', student='student', epochs='epochs', teacher_epochs='teacher epochs')
 
 def regime_cells(centre:dict=CENTRE, axes:dict=AXES) -> list[dict]:
@@ -68,7 +68,7 @@ def regime_table(results:list) -> pd.DataFrame:
         for s in r['summary']:
             p = s['paired']
             if not p: continue
-            rows.append(dict(cell=cell_label(r['cell'], r['n_train']), axis=r['cell']['axis'],
+            rows.append(dict(cell=cell_label(r['cell'], r['n_train']), axis=r['cell']['axis'], n_train=r['n_train'],
                              **{k: v for k, v in r['cell'].items() if k != 'axis'}, method=s['method'], diff=100*p['diff'],
                              lo=None if p['lo'] is None else 100*p['lo'], hi=None if p['hi'] is None else 100*p['hi'],
                              interval=format_diff(p), wins=f"{p['wins']}/{p['n']}", verdict=p['verdict'],
@@ -96,13 +96,16 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
 
 def read_axis(results:list, axis:str, axes:dict=AXES) -> str:
     "How each method's paired effect changes along `axis` (the centre included), in the axis' order"
+    from feed_nb.experiments import METHODS
     t = regime_table(results)
     t = t[t.axis.isin([axis, 'centre'])]
     order = {v: i for i, v in enumerate(axes[axis])}
     lines = []
     for m, g in t.groupby('method', sort=False):
+        if axis == 'teacher_epochs' and m in METHODS and not METHODS[m].teachers: continue  # it has no teachers to change
         g = g.assign(_o=g[axis].map(order)).sort_values('_o')
-        lines.append(f"{m}: " + '; '.join(f"{LABELS[axis]} {v}: {i} ({w})" for v, i, w in zip(g[axis], g.interval, g.verdict)))
+        vals = g.n_train if axis == 'frac' else g[axis]
+        lines.append(f"{m}: " + '; '.join(f"{LABELS[axis]} {v}: {i} ({w})" for v, i, w in zip(vals, g.interval, g.verdict)))
     return '\n'.join(lines)
 
 def read_map(results:list) -> str:
