@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python .ci/check_torch.py
 	touch $(STAMP)
 
+# the teaching regime's defaults (5 paired seeds, 100 epochs); two worker processes, one thread each, on two cores
 demo: $(STAMP)
-	$(BIN)/feed_nb compare --epochs 6 --out runs/demo
+	OMP_NUM_THREADS=1 $(BIN)/feed_nb compare --methods kd,ft,pfeed,dml,afd,ban,sfeed --workers 2 --out runs/demo
 
 sync-check: $(STAMP)
 	$(BIN)/nbdev-export
