@@ -14,6 +14,7 @@ from fastai.callback.hook import hook_output, Hook
 from fastai.vision.augment import RandTransform
 from fastai.callback.fp16 import MixedPrecision
 import fastai.callback.schedule # fit_one_cycle, lr_find
+from fastai.callback.schedule import LRFinder
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
@@ -294,6 +295,7 @@ def _setup_finite(self:Distiller):
     "This fit's check of the loss terms; in 'step' mode, a copy of the buffers to restore after a bad batch"
     mode = check_choice(self.check_finite, 'check_finite', ('step', 'epoch', False), type(self).__name__)
     if mode == 'step' and any(type(c).__name__ in _sync_free_cbs for c in self.learn.cbs): mode = 'epoch'
+    if any(isinstance(c, LRFinder) for c in self.learn.cbs): mode = False  # `lr_find` drives the loss up on purpose, then restores the weights
     self._finite = mode
     if mode != 'step': return
     self._bufs = [b for m in (self.learn.model, self.owned) for b in m.buffers()]
