@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 # the teaching regime's defaults (5 paired seeds, 100 epochs); two worker processes, one thread each, on two cores
 demo: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/feed_nb compare --methods kd,ft,pfeed,dml,afd,ban,sfeed --workers 2 --out runs/demo
+	OMP_NUM_THREADS=1 $(BIN)/feed_nb compare --methods kd,ft,pfeed,dml,afd,ban,sfeed --generations 1 --workers 2 --out runs/demo
 
 sync-check: $(STAMP)
 	$(BIN)/nbdev-export

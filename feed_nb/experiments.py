@@ -242,18 +242,19 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
             workers:int=1, # processes training runs side by side (one CPU thread each); 1: all in this process
             **settings) -> dict:
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
-    methods = with_baselines(methods)
+    methods, quiet_runs = with_baselines(methods), quiet or workers > 1  # side by side, fastai's tables would interleave
     dls = dls or digits_dls(**REGIME)
     teacher_epochs = ifnone(teacher_epochs, epochs)
     need = any(METHODS[m].teachers for m in methods)
-    teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet, teacher_dir) if need else ([], False)
-    ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet or workers > 1,
+    teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir) if need else ([], False)
+    ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet_runs,
                n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in), workers=workers, **settings)
     res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, teacher_epochs=teacher_epochs,
                            lr=lr, seeds=list(seeds), **settings),
                teachers=dict(params=[count_params(t) for t in teachers], trained=trained, **teacher_stats(teachers, dls)),
                baselines={m: METHODS[m].baseline for m in methods}, runs={})
-    recs = iter(parallel(_run_job, [(m, ctx, s) for m in methods for s in seeds], n_workers=workers if workers > 1 else 0))
+    jobs = [(m, ctx, s) for m in methods for s in seeds]
+    recs = iter(parallel(_run_job, jobs, n_workers=workers if workers > 1 else 0, progress=workers > 1 and not quiet))
     for m in methods: res['runs'][m] = [next(recs) for _ in seeds]
     models = {m: rs[0].pop('_model') for m, rs in res['runs'].items()}
     if figures: res['_figures'] = figure_data(dls, teachers, models)
@@ -309,7 +310,7 @@ def summarize(res:dict) -> list[dict]:
 
 def format_table(rows:list[dict]) -> str:
     "Plain-text table of `summarize` rows"
-    head = (f"{'method':<8} {'accuracy (%)':>14} {'Δ vs baseline, points [95% CI]':>32} {'wins':>5}  {'verdict':<24} "
+    head = (f"{'method':<8} {'accuracy (%)':>14}  {'Δ vs baseline, points [95% CI]':<38} {'wins':>5}  {'verdict':<24} "
             f"{'params':>8} {'s/epoch':>7}")
     lines = [head, '-'*len(head)]
     for r in rows:
@@ -317,7 +318,7 @@ def format_table(rows:list[dict]) -> str:
         acc = f"{100*r['acc_mean']:.2f} ± {100*r['acc_std']:.2f}"
         d = f"{format_diff(p)} vs {r['baseline']}" if p else '(baseline)'
         wins, verdict = (f"{p['wins']}/{p['n']}", p['verdict']) if p else ('', '')
-        lines.append(f"{r['method']:<8} {acc:>14} {d:>32} {wins:>5}  {verdict:<24} {r['params']:>8,} {r['secs_per_epoch']:>7.2f}")
+        lines.append(f"{r['method']:<8} {acc:>14}  {d:<38} {wins:>5}  {verdict:<24} {r['params']:>8,} {r['secs_per_epoch']:>7.2f}")
     return '\n'.join(lines)
 
 # %% ../nbs/30_experiments.ipynb #c027
