@@ -96,8 +96,7 @@ def scaled_beta(ctx:dict, beta:float=500.) -> float:
 def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)
 
 def _ekd(ctx, seed):
-    teachers = [deepcopy(t) for t in ctx['teachers']]
-    cbs = lambda: [EKD(teachers, T=ctx.get('ekd_T', 10.))]
+    cbs = lambda: [EKD(ctx['teachers'], T=ctx.get('ekd_T', 10.))]  # EKD fine-tunes copies: the shared teachers stay as they are
     learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], cbs, ctx['quiet'])
     return {**rec, '_model': learn.model}
 
