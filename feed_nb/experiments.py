@@ -243,6 +243,9 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
     methods, quiet_runs = with_baselines(methods), quiet or workers > 1  # side by side, fastai's tables would interleave
     dls = dls or digits_dls(**REGIME)
+    if len(dls.train) == 0:  # fastai drops the last partial batch: fewer samples than `bs` train nothing, silently
+        raise ValueError(f"The training loader has no batch: {len(dls.train_ds)} samples with bs={dls.train.bs} "
+                         "(fastai drops an incomplete last batch); use a smaller batch size or more training data")
     teacher_epochs = ifnone(teacher_epochs, epochs)
     need = any(METHODS[m].teachers for m in methods)
     teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir) if need else ([], False)

@@ -92,7 +92,7 @@ class EKD(JointDistiller):
                  T:float=10., # temperature of the KL terms
                  finetune_teachers:bool=True, # train the teachers jointly by the alpha term (the paper) or freeze them
                  copy_teachers:bool=True, # fine-tune copies (in `self.teachers`); False: train the caller's networks in place
-                 t_on:str='both', # soften 'both' sides (standard KD, with T²) or the 'teacher' only (printed eq. 8)
+                 t_on:str='teacher', # the 'teacher' only (printed eq. 8; chosen on the tuning split, see the EKD walkthrough) or 'both' sides (standard KD, with T²)
                  cache:bool=True, # frozen teachers only: compute their logits once when the training inputs are deterministic
                  batched='auto', # frozen teachers of one architecture: one vmapped forward ('auto': on CUDA when faster)
                 ):
