@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,bench]"
 	$(BIN)/python .ci/check_torch.py
 	touch $(STAMP)
 
@@ -42,7 +42,9 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info
 
 # the docs site: every notebook run top to bottom and rendered to static HTML in _site/ (open _site/index.html).
+# Cells flagged slow/cuda are shown but not run, as under nbdev-test; DOCS_FLAGS=slow runs them too (hours on 2 cores).
 # tools/build_docs.py installs nbconvert and jupyter-server-mathjax into the venv if missing; not part of `make test`
+DOCS_FLAGS ?=
 .PHONY: docs
 docs: $(STAMP)
-	$(BIN)/python tools/build_docs.py --out _site
+	$(BIN)/python tools/build_docs.py --out _site --flags "$(DOCS_FLAGS)"

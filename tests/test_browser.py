@@ -185,35 +185,48 @@ def voila(tmp_path_factory):
 
 PLOT_JS = "[...document.querySelectorAll('.js-plotly-plot')]"
 
+def _drive_explorers(page, url):
+    "Open the Voilà page; change the metric (the figure must follow), then pick a model pair that fails"
+    from playwright.sync_api import expect
+    page.goto(url, timeout=180_000)
+    # both explorers drawn: the kernel has run the whole notebook
+    page.wait_for_function(f"{PLOT_JS}.filter(g => g.querySelector('.main-svg')).length == 2", timeout=180_000)
+    before = page.evaluate(f"{PLOT_JS}[0].data.map(t => t.y)")
+    assert page.locator('.js-plotly-plot .g-ytitle').first.text_content() == 'accuracy'
+    page.locator('.widget-dropdown', has_text='metric').locator('select').select_option('nll')
+    page.wait_for_function("document.querySelector('.js-plotly-plot .g-ytitle').textContent.startsWith('NLL')", timeout=60_000)
+    after = page.evaluate(f"{PLOT_JS}[0].data.map(t => t.y)")
+    assert after[0] != before[0] and after[1] != before[1], "the traces kept their accuracy values"
+    # a model pair whose factors cannot be compared: the error is in the widget, the dropdown is set back
+    title = page.evaluate(f"{PLOT_JS}[1].layout.title.text")
+    model = page.locator('.widget-dropdown', has_text='model').locator('select')
+    model.select_option('no translator')
+    page.wait_for_selector('text=Could not update the figure', timeout=60_000)
+    expect(model).to_have_value('with translator', timeout=30_000)
+    assert 'pass the translator' in page.locator('text=Could not update the figure').text_content()
+    assert page.evaluate(f"{PLOT_JS}[1].layout.title.text") == title
+
 def test_live_explorer_in_voila(chromium, voila, tmp_path):
-    "Changing a control in the browser changes the figure; a failed update shows in the widget and resets its control"
-    from playwright.sync_api import sync_playwright, expect
+    """Changing a control in the browser changes the figure; a failed update shows in the widget and resets its control.
+
+    On a heavily loaded machine Voilà (0.5) now and then loses a page's widget messages after a slow start: the browser
+    sends the change and no update comes back (seen in about 5 of 60 pages here, all while other jobs kept the load
+    above 6 on 2 cores). A second page, with its own kernel, is tried before the test fails; a failure of the explorers
+    themselves repeats on every page."""
+    from playwright.sync_api import sync_playwright
     url, log = voila
     args = [f for f in FLAGS if f not in ('--headless', '--hide-scrollbars')]
     args = [('--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1' if f.startswith('--host-resolver') else f) for f in args]
+    errors = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=args)
         try:
-            page = browser.new_page(viewport={'width': 1300, 'height': 1400})
-            page.goto(url, timeout=180_000)
-            # both explorers drawn: the kernel has run the whole notebook
-            page.wait_for_function(f"{PLOT_JS}.filter(g => g.querySelector('.main-svg')).length == 2", timeout=180_000)
-            before = page.evaluate(f"{PLOT_JS}[0].data.map(t => t.y)")
-            assert page.locator('.js-plotly-plot .g-ytitle').first.text_content() == 'accuracy'
-            page.locator('.widget-dropdown', has_text='metric').locator('select').select_option('nll')
-            page.wait_for_function("document.querySelector('.js-plotly-plot .g-ytitle').textContent.startsWith('NLL')",
-                                   timeout=90_000)
-            after = page.evaluate(f"{PLOT_JS}[0].data.map(t => t.y)")
-            assert after[0] != before[0] and after[1] != before[1], "the traces kept their accuracy values"
-            # a model pair whose factors cannot be compared: the error is in the widget, the dropdown is set back
-            title = page.evaluate(f"{PLOT_JS}[1].layout.title.text")
-            model = page.locator('.widget-dropdown', has_text='model').locator('select')
-            model.select_option('no translator')
-            page.wait_for_selector('text=Could not update the figure', timeout=90_000)
-            expect(model).to_have_value('with translator', timeout=30_000)
-            assert 'pass the translator' in page.locator('text=Could not update the figure').text_content()
-            assert page.evaluate(f"{PLOT_JS}[1].layout.title.text") == title
-        except Exception as e:
-            page.screenshot(path=str(tmp_path/'voila.png'))
-            raise AssertionError(f"{e}\nScreenshot: {tmp_path/'voila.png'}; Voilà's log: {log.read_text()[-3000:]}") from e
+            for attempt in (1, 2):
+                page = browser.new_page(viewport={'width': 1300, 'height': 1400})
+                try: return _drive_explorers(page, url)
+                except Exception as e:
+                    page.screenshot(path=str(tmp_path/f'voila{attempt}.png'))
+                    errors.append(f'page {attempt}: {e} (screenshot {tmp_path/f"voila{attempt}.png"})')
+                finally: page.close()
         finally: browser.close()
+    raise AssertionError('\n'.join(errors) + f"\nVoilà's log: {log.read_text()[-3000:]}")
