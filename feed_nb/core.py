@@ -115,7 +115,8 @@ def factor_loss(f_s:Tensor, f_t:Tensor, p:int=1, reduction:str='mean') -> Tensor
     if f_s.shape != f_t.shape:
         raise ValueError(f"Student factor {tuple(f_s.shape)} and teacher factor {tuple(f_t.shape)} differ; "
                          "map them to one shape first (a translator for channels, interpolation for size)")
-    d = (normalize_factor(f_s) - normalize_factor(f_t)).abs().pow(p)
+    d = (normalize_factor(f_s) - normalize_factor(f_t)).abs()
+    if p != 1: d = d.pow(p)  # at p = 1 a `pow` would only keep one more factor-sized tensor for the backward
     if reduction == 'mean': return d.mean()
     if reduction == 'batchmean': return d.sum(1).mean()
     raise ValueError(f"reduction must be 'mean' or 'batchmean', got {reduction!r}")
@@ -301,14 +302,27 @@ def _setup_finite(self:Distiller):
 
 @patch
 def before_backward(self:Distiller):
-    "Stop before the backward pass and the step if the loss or a term recorded for this batch is not finite (one host sync)"
-    if not self.training or self._finite != 'step': return
-    vals = {**self._last, 'loss': self.learn.loss}
-    if torch.stack([torch.isfinite(v).all() for v in vals.values()]).all():
+    "Check the loss (in 'step' mode), then drop this batch's references the backward pass does not need"
+    if not self.training: return
+    if self._finite == 'step': self._check_step()
+    self.release()
+
+@patch
+def _check_step(self:Distiller):
+    "Stop before the backward pass and the step if the loss is not finite (one host sync), naming the terms that are not"
+    # the loss is a weighted sum of the terms, and a non-finite term makes it non-finite even with weight 0 (0·inf is
+    # NaN): checking the loss alone is enough, and one `isfinite` a step is what the check costs on small CPU steps
+    if torch.isfinite(self.learn.loss).all():
         if self._bufs: torch._foreach_copy_(self._good, self._bufs)  # this batch's BatchNorm statistics are good
         return
     if self._bufs: torch._foreach_copy_(self._bufs, self._good)
-    raise NonFiniteError(self._nonfinite_msg(vals, self.iter, stopped=True))
+    raise NonFiniteError(self._nonfinite_msg({**self._last, 'loss': self.learn.loss}, self.iter, stopped=True))
+
+@patch
+def release(self:Distiller):
+    """Drop the references to this batch's tensors that the backward pass does not need (the teachers' outputs), so
+    that they are freed before its peak; subclasses add their own (stored feature maps, matched factors)"""
+    self._t_out = None
 
 @patch
 def _check_epoch(self:Distiller, vals:dict):

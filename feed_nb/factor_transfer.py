@@ -215,6 +215,14 @@ def teardown(self:FactorTransfer):
     b = self._beta.item()
     self._beta = b if math.isfinite(b) else None  # a β chosen on a non-finite batch is chosen again next fit
 
+@patch
+def release(self:FactorTransfer):
+    "Also drop the matched factors and the hooks' maps before the backward pass (autograd keeps what it needs)"
+    Distiller.release(self)
+    self.f_s = self.f_t = None
+    for h in (self.hook, self.t_hook):
+        if h is not None: h.stored = None
+
 # %% ../nbs/11_factor_transfer.ipynb #c019
 @patch
 def _paraphrase(self:FactorTransfer, f):

@@ -290,6 +290,13 @@ def after_loss(self:FEED):
     self.learn.loss = self.learn.loss_grad.detach()
     self.record(ce=ce, ft=ft)
 
+@patch
+def release(self:FEED):
+    "Also drop the matched pairs and the hooks' maps before the backward pass (autograd keeps what it needs)"
+    Distiller.release(self)
+    self.pairs = None
+    for h in self.hooks: h.stored = None
+
 # %% ../nbs/12_multi_teacher.ipynb #c057
 @torch.no_grad()
 def ensemble_accuracy(models, dl) -> float:
