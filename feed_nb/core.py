@@ -21,7 +21,7 @@ __all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'coun
            'kd_loss', 'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'check_positive',
            'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller', 'NonFiniteError', 'TensorDS',
            'network_error', 'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'check_interrupts',
-           'same_architecture', 'TeacherStack']
+           'same_architecture', 'TeacherStack', 'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -237,10 +237,10 @@ class Distiller(Callback):
 # %% ../nbs/00_core.ipynb #c023
 @patch
 def _check_teachers(self:Distiller):
-    "Fail clearly if teachers were lost (an exported learner) or one is the student itself"
+    "Fail clearly if teachers were lost (a copied or unpickled callback) or one is the student itself"
     if getattr(self, 'teachers', None) is None:
-        raise RuntimeError(f"{type(self).__name__} has no teachers: they are not saved with an exported learner. "
-                           "Attach a new callback with the teachers to train again.")
+        raise RuntimeError(f"{type(self).__name__} has no teachers: networks are never pickled with a callback, and this one "
+                           "was copied or unpickled. Attach a new callback with the teachers to train again.")
     student = {id(p) for p in self.learn.model.parameters()}
     if any(id(p) in student for t in self.teachers for p in t.parameters()):
         raise ValueError("A teacher shares parameters with the student; pass a separate (trained) network as teacher")
@@ -361,7 +361,7 @@ def _check_logits(self:Distiller, ys:list):
 # %% ../nbs/00_core.ipynb #c025
 class TensorDS(TensorDataset):
     "A `TensorDataset` that fastai can export (it knows how to make an empty copy of itself)"
-    def new_empty(self): return type(self)(*[t[:0] for t in self.tensors])
+    def new_empty(self): return type(self)(*[t.new_empty((0, *t.shape[1:])) for t in self.tensors])  # not `t[:0]`, a view that pickles all of `t`
     @property
     def n_inp(self): return len(self.tensors) - 1
 
@@ -540,6 +540,16 @@ def _init_state(self:Distiller):
     self._state, self._undo, self._last = {}, ExitStack(), {}
     if not hasattr(self, 'teachers'): self.teachers, self.owned = None, nn.ModuleList()
     for a in self._transient: setattr(self, a, None)
+
+# %% ../nbs/00_core.ipynb #x1601
+_fastai_learner_state = Learner.__getstate__
+
+@patch
+def __getstate__(self:Learner):
+    "fastai's pickled state of a `Learner`, without its distillation callbacks: an exported learner is the plain student's"
+    state = {k: v for k, v in _fastai_learner_state(self).items() if not isinstance(v, Distiller)}
+    if 'cbs' in state: state['cbs'] = L(state['cbs']).filter(lambda c: not isinstance(c, Distiller))
+    return state
 
 # %% ../nbs/00_core.ipynb #c034
 def synth_dls(n:int=256, n_classes:int=4, shape=(1, 8, 8), bs:int=32, seed:int=0, device=None) -> DataLoaders:
@@ -721,3 +731,45 @@ def _follow_student(self:Distiller, modules):
     for m in modules:
         if any(p.is_floating_point() and p.dtype != dtype for p in m.parameters()): m.to(dtype)
         if cl and _conv_weights(m): m.to(memory_format=torch.channels_last)
+
+# %% ../nbs/00_core.ipynb #x1603
+import io, pickle, tempfile, types
+
+class _NetSpy(pickle.Pickler):
+    "Pickles into nowhere, keeping every network and callback it meets"
+    def __init__(self): super().__init__(io.BytesIO(), protocol=2); self.seen = []
+    def reducer_override(self, obj):
+        if isinstance(obj, (type, types.FunctionType)) and obj.__module__ != 'builtins': return dict, ()  # saved by name: nothing to see
+        if isinstance(obj, (nn.Module, Callback)): self.seen.append(obj)
+        return NotImplemented
+
+def _check_plain(learn:Learner, student:nn.Module):
+    "`learn` (loaded from an export) pickles no distiller and no network with parameters but `student`'s, whose weights it holds"
+    spy = _NetSpy(); spy.dump(learn)
+    mine = {id(m) for m in learn.model.modules()}
+    extra = [type(o).__name__ for o in spy.seen if isinstance(o, Distiller) or
+             (isinstance(o, nn.Module) and id(o) not in mine and any(True for _ in o.parameters()))]
+    assert not extra, f"the exported learner holds {', '.join(extra)} besides the student"
+    got, want = learn.model.state_dict(), student.state_dict()
+    test_eq(list(got), list(want))
+    assert all(torch.equal(got[k].cpu(), v.cpu()) for k, v in want.items()), "the exported weights are not the student's"
+
+def check_export(learn:Learner, # a learner fitted with distillation callback(s)
+                 dls:DataLoaders, # new data, with the inputs and classes of the old, to use the loaded student on
+                 item=None, # an input `predict` takes; default: the inputs of `dls`' first validation sample
+                ) -> Learner:
+    "Export `learn`, load it back and use it: the student alone, which predicts (twice), validates and fine-tunes on `dls`"
+    with tempfile.TemporaryDirectory() as d:
+        learn.export(Path(d)/'export.pkl')
+        loaded = load_learner(Path(d)/'export.pkl')
+    _check_plain(loaded, learn.model)
+    item = ifnone(item, dls.valid_ds[0][:dls.n_inp])
+    with loaded.no_bar(), loaded.no_logging():
+        p1, p2 = loaded.predict(item), loaded.predict(item)
+        test_eq(p1[2], p2[2])
+        test_eq(len(loaded.get_preds(dl=dls.valid)[0]), len(dls.valid_ds))
+        test_eq(len(loaded.validate(dl=dls.valid)), 1 + len(loaded.metrics))
+        loaded.dls, w = dls, [p.detach().clone() for p in loaded.model.parameters()]
+        loaded.fine_tune(1)
+    assert any(not torch.equal(a, p) for a, p in zip(w, loaded.model.parameters())), "fine_tune did not train the loaded student"
+    return loaded
