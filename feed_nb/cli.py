@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_cli.ipynb #c002
 from __future__ import annotations
-import math, os, sys, warnings
+import math, os, re, sys, warnings
 from pathlib import Path
 from typing import Annotated
 import argparse
@@ -12,8 +12,9 @@ from fastcore.script import anno_parser
 from .archs import parse_arch
 
 # %% auto #0
-__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'UsageError', 'check_methods', 'check_counts', 'check_numbers',
-           'check_archs', 'check_data', 'check_out', 'check_device', 'load_data', 'pick_device', 'main', 'teacher_line']
+__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'UsageError', 'check_methods', 'check_counts', 'check_numbers',
+           'check_save', 'check_archs', 'check_data', 'check_out', 'parse_teacher_file', 'check_device', 'load_data',
+           'pick_device', 'check_network', 'load_teacher_file', 'check_networks', 'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
 METHOD_DOCS = {
@@ -53,6 +54,13 @@ def check_numbers(lr:float, T:float, alpha:float, beta:float|None, frac:float):
     if not (0 <= alpha <= 1): raise UsageError(f"--alpha must be in [0, 1], got {alpha}")
     if beta is not None and not (math.isfinite(beta) and beta >= 0): raise UsageError(f"--beta must be finite and at least 0, got {beta}")
     if not (0 < frac <= 1): raise UsageError(f"--frac must be in (0, 1], got {frac}")
+
+SAVES = ('last', 'best', 'none')
+
+def check_save(save:str) -> str:
+    "`--save` is one of `SAVES`"
+    if save not in SAVES: raise UsageError(f"--save must be {', '.join(SAVES[:-1])} or {SAVES[-1]}, got {save!r}")
+    return save
 
 def check_archs(**archs):
     "Every architecture name must parse (`archs.parse_arch`)"
@@ -97,6 +105,19 @@ def check_out(out:str) -> Path:
         raise UsageError(f"--out {out} cannot be written: {parent} is not a writable folder; choose another --out")
     return p
 
+def parse_teacher_file(spec:str) -> tuple[str|None, Path]:
+    "The architecture (None for a fastai export) and the path of a `--teacher-file`: `PATH.pkl`, or `ARCH=PATH` for a state dict"
+    arch, path = spec.split('=', 1) if '=' in spec else (None, spec)
+    path, what = Path(path).expanduser(), f"--teacher-file {spec}"
+    if not path.is_file(): raise UsageError(f"{what}: {path} is not a file")
+    if arch is None and path.suffix != '.pkl':
+        raise UsageError(f"{what}: a state dict holds weights only; name its architecture as ARCH=PATH (e.g. resnet56={path}), "
+                         "or give a fastai export (.pkl, from Learner.export)")
+    if arch is not None:
+        try: parse_arch(arch)
+        except ValueError as e: raise UsageError(f"{what}: {e}") from None
+    return arch, path
+
 def check_device(name:str) -> str:
     "`cpu`, `cuda` or `auto`; `cuda` only where an NVIDIA driver is present (checked again by torch later)"
     if name not in ('auto', 'cpu', 'cuda'): raise UsageError(f"--device must be auto, cpu or cuda, got {name!r}")
@@ -122,15 +143,82 @@ def pick_device(name:str):
         raise UsageError("--device cuda was asked for, but no CUDA GPU is available here; use --device cpu or auto")
     return torch.device('cuda' if name == 'auto' and torch.cuda.is_available() else ('cpu' if name == 'auto' else name))
 
+# %% ../nbs/40_cli.ipynb #c010b
+def _short(e:Exception) -> str:
+    "The gist of an exception in one line (for a state dict that does not fit: its first mismatch)"
+    lines = [l.strip() for l in str(e).splitlines() if l.strip()] or ['']
+    line = lines[1] if len(lines) > 1 and lines[0].startswith('Error(s) in loading') else lines[0]
+    line = re.sub(r"copying a param with shape torch.Size\((.*?)\) from checkpoint, the shape in current model is torch.Size\((.*?)\)\.?",
+                  r"\1 in the file, \2 in the network", line)
+    return f"{type(e).__name__}: {line[:300]}"
+
+def _state_mismatch(model, sd:dict, dls) -> str|None:
+    "What makes the state dict `sd` unfit for the data: its number of classes or of input channels"
+    from feed_nb.models import classifier_layer
+    import torch
+    head = next((n for n, m in model.named_modules() if m is classifier_layer(model)), None)
+    conv = next((n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)), None)
+    w_out, w_in = sd.get(f'{head}.weight'), sd.get(f'{conv}.weight')
+    if w_out is not None and w_out.shape[0] != dls.c: return f"its weights predict {w_out.shape[0]} classes; the data has {dls.c}"
+    if w_in is not None and w_in.shape[1] != dls.n_in: return f"its weights take {w_in.shape[1]}-channel images; the data's have {dls.n_in}"
+    extra, missing = [k for k in sd if k not in model.state_dict()], [k for k in model.state_dict() if k not in sd]
+    if extra or missing: return (f"its weights are not those of this architecture ({len(extra)} of its tensors, e.g. {(extra or ['-'])[0]!r}, "
+                                 f"are not in the network; {len(missing)} of the network's, e.g. {(missing or ['-'])[0]!r}, are not in the file)")
+
+def check_network(model, dls, what:str):
+    "`model` must take the data's input channels and images and predict its number of classes; a `UsageError` naming `what` otherwise"
+    import torch
+    conv = next((m for m in model.modules() if isinstance(m, torch.nn.Conv2d)), None)
+    if conv is not None and conv.in_channels != dls.n_in:
+        raise UsageError(f"{what} takes {conv.in_channels}-channel images; the data's have {dls.n_in}")
+    x = dls.valid.one_batch()[0][:2].cpu()
+    was_training = model.training
+    try:
+        with torch.no_grad(): y = model.cpu().eval()(x)
+    except Exception as e: raise UsageError(f"{what} cannot take the data's images ({'×'.join(map(str, x.shape[1:]))}): {_short(e)}") from None
+    finally: model.train(was_training)
+    if y.shape[-1] != dls.c: raise UsageError(f"{what} predicts {y.shape[-1]} classes; the data has {dls.c}")
+
+def load_teacher_file(spec:str, dls):
+    "The teacher network of `--teacher-file spec` (a fastai export, or `ARCH=PATH`), checked against the data"
+    import torch
+    from fastai.learner import load_learner
+    from feed_nb.models import create_model
+    arch, path = parse_teacher_file(spec)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # load_learner's advice on pickles: one line on standard error per error
+            if arch is None: model = load_learner(path, cpu=True).model
+            else: model, sd = create_model(arch, dls.c, dls.n_in), torch.load(path, map_location='cpu', weights_only=True)
+        if arch is not None:
+            if why := _state_mismatch(model, sd, dls): raise UsageError(f"--teacher-file {spec}: {why}")
+            model.load_state_dict(sd)
+    except UsageError: raise
+    except Exception as e:
+        fit = f' (as {arch} for {dls.c} classes and {dls.n_in} input channels)' if arch else ''
+        raise UsageError(f"--teacher-file {spec} cannot be loaded{fit}: {_short(e)}") from None
+    check_network(model, dls, f"--teacher-file {spec}")
+    return model
+
+def check_networks(dls, arch:str, teacher:str|None):
+    "Build the student (and the teacher architecture, unless None) for the data and check them on one batch"
+    from feed_nb.models import create_model
+    for opt, a in (('--arch', arch), ('--teacher', teacher)):
+        if a is None: continue
+        try: model = create_model(a, dls.c, dls.n_in)
+        except ValueError as e: raise UsageError(f"{opt} {a}: {e}") from None
+        check_network(model, dls, f"{opt} {a}")
+
 # %% ../nbs/40_cli.ipynb #c012
 def _main(command:Annotated[str, "run (one method and its baseline) or compare (every method)", {'choices': ['run', 'compare']}],
           method:str=None, # with run: the method to train (see the list above)
           data:str='digits', # digits (embedded teaching regime), cifar10, cifar100, or an image folder with train/ and test/ (or valid/)
           valid:str='test', # validate on the report split (test) or on the tuning split (tune: digits, or a folder's valid/)
           frac:float=1., # stratified fraction of the training split to train on
-          arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d…
+          arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d, torchvision:resnet18, timm:NAME…
           teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
           teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
+          teacher_file:Annotated[str, "a trained teacher instead of --teacher: a fastai export (PATH.pkl) or a state dict with its architecture (ARCH=PATH.pth); repeat for an ensemble", {'action': 'append'}]=None,
           teacher_epochs:int=100, # epochs of each teacher's training (kept in OUT/teachers and reused)
           generations:int=2, # generations after the first (ban, sfeed)
           peers:int=2, # networks trained together (dml, afd)
@@ -144,23 +232,36 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           device:str='auto', # auto, cpu or cuda
           workers:int=1, # processes training runs side by side (CPU: up to one per core)
           methods:str=None, # with compare: comma-separated methods (default: all)
-          out:str='runs/feed_nb', # output folder for results.json, report.html and teachers/
+          save:str='last', # keep each run's student in OUT/runs/METHOD-seedK/: at its last epoch, its best validation epoch (chosen on the --valid split), or none
+          out:str='runs/feed_nb', # output folder for results.json, report.html, teachers/ and runs/ (per-run logs and students)
          ):
     try:
         names = _method_names(command, method, methods)
         check_counts(workers=workers, teachers=teachers, teacher_epochs=teacher_epochs, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
-        check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher)
+        check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher); check_save(save)
+        files = teacher_file or []
+        for f in files: parse_teacher_file(f)
         check_data(data, valid, frac, bs); check_device(device); out_dir = check_out(out)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
         dls = load_data(data, bs, pick_device(device), frac, valid)
-    except UsageError as e: sys.exit(f"feed_nb: error: {e}")
+        given = [load_teacher_file(f, dls) for f in files] or None
+        check_networks(dls, arch, None if given else teacher)
+    except UsageError as e: _usage_exit(e)
     from feed_nb.experiments import compare, summarize, format_table, write_report
-    res = compare(names, dls, arch, teacher, n_teachers=teachers, epochs=epochs, teacher_epochs=teacher_epochs, lr=lr,
+    label = ', '.join(files) or teacher
+    res = compare(names, dls, arch, label, n_teachers=teachers, epochs=epochs, teacher_epochs=teacher_epochs, lr=lr,
                   seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=valid,
-                  frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers)
-    print(teacher_line(res, teacher))
+                  frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers, teacher_models=given,
+                  run_dir=out_dir/'runs', save=save)
+    print(teacher_line(res, label))
     print(format_table(summarize(res)))
+    print(kept_line(out_dir/'runs', save, valid))
     for p in write_report(res, out_dir): print(f"wrote {p}")
+
+def _usage_exit(e:UsageError):
+    "One line on standard error and exit status 2, as argparse does for a usage error"
+    print(f"feed_nb: error: {e}", file=sys.stderr)
+    sys.exit(2)
 
 _main.__doc__ = ("Train knowledge distillation methods on paired seeds and compare each with its baseline.\n\nmethods:\n"
                  + '\n'.join(f"  {k:<8} {v}" for k, v in METHOD_DOCS.items()))
@@ -187,5 +288,14 @@ def teacher_line(res:dict, arch:str) -> str:
     if not t['params']: return 'no teachers (no method here needs them)'
     accs = ' / '.join(f"{100*a:.1f}" for a in t['accuracy'])
     how = 'trained now' if t['trained'] else 'loaded from an earlier run with the same settings'
+    if t.get('given'): how, arch = 'loaded from --teacher-file, not trained', f'({arch})'
     return (f"teachers: {len(t['params'])} × {arch}, validation accuracy {accs} %, ensemble {100*t['ensemble_accuracy']:.1f} % "
             f"(mean confidence {t['ensemble_confidence']:.2f}); {how}")
+
+def kept_line(runs, save:str, valid:str) -> str:
+    "Where every run's log and student were written, and which epoch the student is"
+    which = {'last': 'at its last epoch', 'none': 'not saved (--save none)',
+             'best': 'at its best validation epoch' + (' (chosen on the report split, --valid test: its accuracy there is optimistic; '
+                                                        'use --valid tune to choose on the tuning split)' if valid == 'test' else ' (chosen on the tuning split)')}[save]
+    files = 'history.csv (per-epoch log)' + ('' if save == 'none' else ', student.pth (state dict) and student.pkl (load_learner)')
+    return f"kept in {runs}/METHOD-seedK/: {files}; the student {which}"

@@ -4,9 +4,11 @@
 
 # %% ../nbs/30_experiments.ipynb #c002
 from __future__ import annotations
-import hashlib, json, math, os, tempfile, time, uuid
+import hashlib, html, json, math, os, tempfile, time, uuid
 from copy import deepcopy
 from fastai.basics import *
+from fastai.callback.tracker import TrackerCallback
+from fastai.callback.progress import CSVLogger
 from fastcore.parallel import parallel
 from .core import *
 from .data import digits_dls, REGIME
@@ -21,10 +23,11 @@ from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
 
 # %% auto #0
-__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'register_method',
-           'scaled_beta', 'cohort_method', 'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats',
-           'atomic_write', 'load_or_train_teachers', 'with_baselines', 'compare', 'figure_data', 'report_figures',
-           'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'write_report',
+__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'run_cbs',
+           'register_method', 'scaled_beta', 'cohort_method', 'generations_method', 'data_fingerprint',
+           'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file', 'load_or_train_teachers', 'EpochLog',
+           'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'compare', 'figure_data',
+           'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'write_report',
            'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
@@ -68,9 +71,13 @@ class Method:
 def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='', baseline='scratch') -> Method:
     "A `Method` that trains the student network with the callbacks `make_cbs(ctx)`"
     def run(ctx, seed):
-        learn, rec = fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], lambda: make_cbs(ctx), ctx['quiet'])
+        learn, rec = fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], lambda: make_cbs(ctx) + run_cbs(ctx), ctx['quiet'])
         return {**rec, '_model': learn.model}
     return Method(run, teachers, doc, baseline)
+
+def run_cbs(ctx:dict) -> list:
+    "The callbacks a comparison adds to every fit of one run (its per-epoch log, its best-epoch keeper): `ctx['run_cbs']`"
+    return list(ctx.get('run_cbs', []))
 
 def _kd(ctx): return [KD(ctx['teachers'], T=ctx.get('T', 4.), alpha=ctx.get('alpha', 0.9))]
 
@@ -94,12 +101,12 @@ def scaled_beta(ctx:dict, beta:float=500.) -> float:
 def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)
 
 def _ekd(ctx, seed):
-    cbs = lambda: [EKD(ctx['teachers'], T=ctx.get('ekd_T', 10.))]  # EKD fine-tunes copies: the shared teachers stay as they are
+    cbs = lambda: [EKD(ctx['teachers'], T=ctx.get('ekd_T', 10.))] + run_cbs(ctx)  # EKD fine-tunes copies: the shared teachers stay as they are
     learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], cbs, ctx['quiet'])
     return {**rec, '_model': learn.model}
 
 def _compnet_scratch(ctx, seed):
-    learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], None, ctx['quiet'])
+    learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], lambda: run_cbs(ctx), ctx['quiet'])
     return {**rec, '_model': learn.model}
 
 # %% ../nbs/30_experiments.ipynb #c011
@@ -108,7 +115,7 @@ def cohort_method(make_cb:Callable, doc:str='') -> Method:
     def run(ctx, seed):
         seed_everything(ctx['dls'], seed)
         nets = [ctx['make_student']() for _ in range(ctx.get('peers', 2))]
-        learn = cohort_learner(ctx['dls'], nets, cbs=make_cb(ctx))
+        learn = cohort_learner(ctx['dls'], nets, cbs=make_cb(ctx) + run_cbs(ctx))
         rec = run_record(learn, fit_timed(learn, ctx['epochs'], ctx['lr'], ctx['quiet']))
         rec['history']['accuracy'] = rec['history']['acc_0']
         return {**rec, 'accuracy': rec['history']['acc_0'][-1], 'params': count_params(nets[0]),
@@ -122,7 +129,7 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
         with tempfile.TemporaryDirectory() as d:
             start = time.perf_counter()
             tab = born_again(ctx['make_student'], ctx['dls'], n_gens=n, run_dir=d, epochs=ctx['epochs'], lr=ctx['lr'],
-                             seeds=100*seed, method_cb=make_cb(ctx), verbose=not ctx['quiet'])
+                             seeds=100*seed, method_cb=make_cb(ctx), cbs=run_cbs(ctx), verbose=not ctx['quiet'])
             secs = time.perf_counter() - start
             last = load_generation(d, n - 1, ctx['make_student'])
         acc = [1 - e/100 for e in tab.error]
@@ -184,11 +191,14 @@ def atomic_write(path, text:str):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-def _atomic_save(obj, path):
-    path = Path(path)
+def atomic_file(path, write:Callable):
+    "Call `write(tmp)` on a temporary file in `path`'s folder, then rename it to `path` atomically; nothing is left if `write` fails"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.'); os.close(fd)
-    try: torch.save(obj, tmp); _umask_mode(tmp); os.replace(tmp, path)
+    try: write(tmp); _umask_mode(tmp); os.replace(tmp, path)
     except BaseException: Path(tmp).unlink(missing_ok=True); raise
+
+def _atomic_save(obj, path): atomic_file(path, partial(torch.save, obj))
 
 def load_or_train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
                            folder=None, # where trained teachers are kept and looked up; None: always train
@@ -216,6 +226,52 @@ def _load_teachers(d:Path, key:dict, dls):
         warn(f"The saved teachers in {d} cannot be used ({type(e).__name__}: {e}); training them again")
         return None
 
+# %% ../nbs/30_experiments.ipynb #c015b
+class EpochLog(CSVLogger):
+    "fastai's `CSVLogger` writing each fit's per-epoch table into `folder`: `history.csv`, then `history_1.csv`, … (one per generation)"
+    def __init__(self, folder): super().__init__(); self.folder, self.fits = Path(folder), 0
+    def before_fit(self):
+        if hasattr(self, 'gather_preds'): return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.fname, self.fits = self.folder/(f'history_{self.fits}.csv' if self.fits else 'history.csv'), self.fits + 1
+        super().before_fit()
+
+class KeepBest(TrackerCallback):
+    "Keep a CPU copy of the weights of the epoch with the best validation accuracy (`SaveModelCallback` in memory; the training is unchanged)"
+    def __init__(self): super().__init__('accuracy', comp=np.greater); self.state = self.best_epoch = None
+    def before_fit(self):
+        self.monitor = 'accuracy' if 'accuracy' in self.recorder.metric_names else 'acc_0'  # a cohort deploys its first member
+        super().before_fit(); self.state = self.best_epoch = None
+    def after_epoch(self):
+        super().after_epoch()
+        if self.new_best: self.state, self.best_epoch = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}, self.epoch
+
+def best_weights(keep:KeepBest, model:nn.Module) -> nn.Module:
+    "A copy of `model` holding the weights `keep` kept (its own part of them, for a member of a cohort)"
+    prefix = next((f'{n}.' for n, m in keep.learn.model.named_modules() if m is model and n), '')
+    best = deepcopy(model)
+    best.load_state_dict({k[len(prefix):]: v for k, v in keep.state.items() if k.startswith(prefix)})
+    return best
+
+def save_student(model:nn.Module, dls:DataLoaders, folder) -> list[Path]:
+    "Write `model` into `folder` as `student.pth` (state dict) and `student.pkl` (a plain `Learner` for `load_learner`), each atomically"
+    model, folder = deepcopy(model).cpu(), Path(folder)
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    atomic_file(folder/'student.pth', partial(torch.save, model.state_dict()))
+    atomic_file(folder/'student.pkl', learn.export)
+    return [folder/'student.pth', folder/'student.pkl']
+
+def keep_student(model:nn.Module, dls:DataLoaders, folder, save:str='last', keep:KeepBest|None=None) -> dict:
+    "Save a run's deployed `model` in `folder` as `save` asks ('last', 'best': `keep`'s epoch, or 'none'); what the folder holds"
+    folder = Path(folder)
+    files = dict(folder=str(folder), logs=sorted(p.name for p in folder.glob('history*.csv')), saved=save)
+    if save == 'none': return files
+    if save == 'best' and keep.state is not None:
+        model = best_weights(keep, model)
+        files.update(epoch=keep.best_epoch + 1, monitor=keep.monitor, value=float(keep.best))
+    else: files['saved'] = 'last'  # also when no epoch had a finite accuracy
+    return {**files, 'student': [p.name for p in save_student(model, dls, folder)]}
+
 # %% ../nbs/30_experiments.ipynb #c017
 def with_baselines(methods) -> list[str]:
     "`methods` with every baseline they are paired with added in front (once)"
@@ -229,7 +285,11 @@ def _run_job(job):
     m, ctx, seed = job
     if ctx.get('workers', 0) > 1: torch.set_num_threads(1)
     if not ctx['quiet']: print(f"{m}, seed {seed}:")  # labels fastai's per-epoch table that follows
-    return METHODS[m].run(ctx, seed)
+    if ctx.get('run_dir') is None: return METHODS[m].run(ctx, seed)
+    folder = Path(ctx['run_dir'])/f'{m}-seed{seed}'
+    keep = KeepBest() if ctx['save'] == 'best' else None
+    rec = METHODS[m].run({**ctx, 'run_cbs': [EpochLog(folder), *L(keep)]}, seed)
+    return {**rec, 'files': keep_student(rec['_model'], ctx['dls'], folder, ctx['save'], keep)}
 
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
             n_teachers:int=3, epochs:int=10, teacher_epochs:int|None=None, lr:float=1e-2, seeds=range(5),
@@ -237,6 +297,9 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
             teacher_dir=None, # folder that keeps trained teachers for the next comparison with the same settings
             figures:bool=True, # keep the first seed's networks' predictions for the report's figures
             workers:int=1, # processes training runs side by side (one CPU thread each); 1: all in this process
+            teacher_models:list|None=None, # teachers given as networks (e.g. loaded from files): used as they are, none trained
+            run_dir=None, # folder of one sub-folder per run (`kd-seed0/`): its per-epoch log and its saved student; None: nothing written
+            save:str='last', # with `run_dir`: save each run's student at its 'last' epoch, at its 'best' validation epoch, or 'none'
             **settings) -> dict:
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
     methods, quiet_runs = with_baselines(methods), quiet or workers > 1  # side by side, fastai's tables would interleave
@@ -244,14 +307,19 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
     if len(dls.train) == 0:  # fastai drops the last partial batch: fewer samples than `bs` train nothing, silently
         raise ValueError(f"The training loader has no batch: {len(dls.train_ds)} samples with bs={dls.train.bs} "
                          "(fastai drops an incomplete last batch); use a smaller batch size or more training data")
+    if save not in ('last', 'best', 'none'): raise ValueError(f"save must be 'last', 'best' or 'none', got {save!r}")
     teacher_epochs = ifnone(teacher_epochs, epochs)
     need = any(METHODS[m].teachers for m in methods)
-    teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir) if need else ([], False)
+    if teacher_models is not None: teachers, trained, n_teachers = [t.to(dls.device) for t in teacher_models], False, len(teacher_models)
+    elif need: teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir)
+    else: teachers, trained = [], False
     ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet_runs,
-               n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in), workers=workers, **settings)
+               n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in), workers=workers,
+               run_dir=run_dir, save=save, **settings)
     res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, teacher_epochs=teacher_epochs,
                            lr=lr, seeds=list(seeds), **settings),
-               teachers=dict(params=[count_params(t) for t in teachers], trained=trained, **teacher_stats(teachers, dls)),
+               teachers=dict(params=[count_params(t) for t in teachers], trained=trained, given=teacher_models is not None,
+                             **teacher_stats(teachers, dls)),
                baselines={m: METHODS[m].baseline for m in methods}, runs={})
     jobs = [(m, ctx, s) for m in methods for s in seeds]
     recs = iter(parallel(_run_job, jobs, n_workers=workers if workers > 1 else 0, progress=workers > 1 and not quiet))
@@ -379,10 +447,19 @@ def write_report(res:dict, out) -> tuple[Path, Path]:
     public.update(run_id=run_id, summary=summarize(res))
     table = format_table(public['summary']).replace('&', '&amp;').replace('<', '&lt;')
     page = figures_html(report_figures(res), title='feed_nb comparison')
-    head = f'<body>\n<h1>feed_nb comparison</h1>\n<p>run {run_id}</p>\n<pre>{table}</pre>'
+    head = f'<body>\n<h1>feed_nb comparison</h1>\n<p>run {run_id}</p>\n<pre>{table}</pre>{_files_html(res, out)}'
     atomic_write(out/'report.html', page.replace('<head>', f'<head><meta name="feed_nb-run" content="{run_id}">', 1).replace('<body>', head, 1))
     atomic_write(out/'results.json', json.dumps(json_safe(public), indent=1, allow_nan=False))
     return out/'results.json', out/'report.html'
+
+def _files_html(res:dict, out:Path) -> str:
+    "Links to every run's per-epoch logs and saved student, relative to the report's folder"
+    runs = [(m, s, r['files']) for m, rs in res['runs'].items() for s, r in zip(res['config']['seeds'], rs) if 'files' in r]
+    if not runs: return ''
+    def link(f, name): return f'<a href="{html.escape(Path(os.path.relpath(Path(f["folder"])/name, out.absolute())).as_posix())}">{name}</a>'
+    def note(f): return f" (epoch {f['epoch']}: best validation {f['monitor']})" if 'epoch' in f else ''
+    items = [f"<li>{m}, seed {s}: {', '.join(link(f, n) for n in f['logs'] + f.get('student', []))}{note(f)}</li>" for m, s, f in runs]
+    return '\n<h2>Per-epoch logs (CSVLogger) and saved students</h2>\n<ul>\n' + '\n'.join(items) + '\n</ul>'
 
 def report_is_current(out) -> bool:
     "True when `out`'s `report.html` belongs to its `results.json` (written by the same `write_report` call)"

@@ -10,7 +10,8 @@ from .core import find_layer, count_params
 
 # %% auto #0
 __all__ = ['conv_bn', 'init_cnn_', 'BasicBlock', 'CifarResNet', 'resnet', 'PreActBlock', 'WideResNet', 'wrn', 'XBlock',
-           'ResNeXt29', 'SmallCNN', 'create_model', 'embeddings']
+           'ResNeXt29', 'SmallCNN', 'create_model', 'library_model', 'set_in_channels', 'classifier_layer',
+           'embeddings']
 
 # %% ../nbs/02_models.ipynb #c005
 def conv_bn(ni, nf, ks=3, stride=1, groups=1, act=True):
@@ -132,21 +133,59 @@ class SmallCNN(nn.Module):
 
 # %% ../nbs/02_models.ipynb #c017
 from .archs import parse_arch
+import difflib
 
 def create_model(arch:str, n_classes:int=10, n_in:int=1) -> nn.Module:
-    "Network named `arch` ('resnet20', 'wrn-16-2', 'resnext29-8x64d', 'cnn-16-32')"
+    "Network named `arch` ('resnet20', 'wrn-16-2', 'resnext29-8x64d', 'cnn-16-32', 'torchvision:resnet18', 'timm:NAME')"
     fam, a = parse_arch(arch)
+    if fam in ('torchvision', 'timm'): return library_model(fam, a[0], n_classes, n_in)
     if fam == 'resnet': return CifarResNet(a[0], n_classes, n_in)
     if fam == 'wrn': return WideResNet(a[0], a[1], n_classes, n_in)
     if fam == 'resnext29': return ResNeXt29(a[0], a[1], n_classes, n_in)
     return SmallCNN(a, n_classes, n_in)
 
+def library_model(lib:str, # 'torchvision' or 'timm'
+                  name:str, # the library's name of a classification network ('resnet18')
+                  n_classes:int=10, n_in:int=3) -> nn.Module:
+    "The untrained network `name` of torchvision or timm (no weights downloaded), with `n_in` input channels and `n_classes` outputs"
+    if lib == 'timm':
+        import timm
+        if name not in timm.list_models(): raise ValueError(f"timm has no model {name!r}{_close(name, timm.list_models())}")
+        return timm.create_model(name, pretrained=False, num_classes=n_classes, in_chans=n_in)
+    import torchvision
+    names = torchvision.models.list_models(module=torchvision.models)  # the classification networks
+    if name not in names: raise ValueError(f"torchvision has no classification model {name!r}{_close(name, names)}")
+    return set_in_channels(torchvision.models.get_model(name, weights=None, num_classes=n_classes), n_in)
+
+def _close(name, names) -> str:
+    near = difflib.get_close_matches(name, names, n=4)
+    return f"; did you mean {', '.join(near)}?" if near else ''
+
+def set_in_channels(model:nn.Module, n_in:int) -> nn.Module:
+    "`model` with its first convolution replaced by a fresh one taking `n_in` channels, if it takes another number"
+    name, conv = next((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d))
+    if conv.in_channels == n_in: return model
+    new = nn.Conv2d(n_in, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, conv.dilation, 1,
+                    conv.bias is not None, conv.padding_mode)
+    nn.init.kaiming_normal_(new.weight, mode='fan_out', nonlinearity='relu')
+    parent, _, attr = name.rpartition('.')
+    setattr(model.get_submodule(parent), attr, new)
+    return model
+
 # %% ../nbs/02_models.ipynb #c019
+def classifier_layer(model:nn.Module) -> nn.Module:
+    "The classifier of `model`: the module named by its `classifier` attribute, else its last linear layer"
+    name = getattr(model, 'classifier', None)
+    if isinstance(name, str): return find_layer(model, name)
+    linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linear: raise ValueError(f"{type(model).__name__} names no `classifier` and has no linear layer")
+    return linear[-1]
+
 @torch.no_grad()
 def embeddings(model:nn.Module, x:Tensor) -> Tensor:
     "The input of `model`'s classifier (its pooled embedding) for the batch `x`, computed in eval mode"
     was_training = model.training
     model.eval()
-    with Hook(find_layer(model, model.classifier), lambda m, i, o: i[0], is_forward=True) as h: model(x)
+    with Hook(classifier_layer(model), lambda m, i, o: i[0], is_forward=True) as h: model(x)
     model.train(was_training)
     return h.stored
