@@ -12,9 +12,10 @@ from fastcore.script import anno_parser
 from .archs import parse_arch
 
 # %% auto #0
-__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'UsageError', 'check_methods', 'check_counts', 'check_numbers',
-           'check_save', 'check_archs', 'check_data', 'check_out', 'parse_teacher_file', 'check_device', 'load_data',
-           'pick_device', 'check_network', 'load_teacher_file', 'check_networks', 'main', 'teacher_line', 'kept_line']
+__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'FEATURE_READERS', 'UsageError', 'check_methods', 'check_counts',
+           'check_numbers', 'check_save', 'check_archs', 'check_data', 'check_out', 'parse_teacher_file',
+           'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file', 'check_feature_map',
+           'check_networks', 'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
 METHOD_DOCS = {
@@ -200,14 +201,28 @@ def load_teacher_file(spec:str, dls):
     check_network(model, dls, f"--teacher-file {spec}")
     return model
 
-def check_networks(dls, arch:str, teacher:str|None):
-    "Build the student (and the teacher architecture, unless None) for the data and check them on one batch"
+FEATURE_READERS = {'ft': 'both', 'pfeed': 'both', 'sfeed': 'student', 'afd': 'student'} # whose feature maps a method reads
+
+def _build(opt:str, arch:str, dls):
     from feed_nb.models import create_model
-    for opt, a in (('--arch', arch), ('--teacher', teacher)):
-        if a is None: continue
-        try: model = create_model(a, dls.c, dls.n_in)
-        except ValueError as e: raise UsageError(f"{opt} {a}: {e}") from None
-        check_network(model, dls, f"{opt} {a}")
+    try: return create_model(arch, dls.c, dls.n_in)
+    except ValueError as e: raise UsageError(f"{opt} {arch}: {e}") from None
+
+def check_feature_map(model, dls, what:str, methods:list):
+    "`model`'s feature map must be found (declared, or found on the data) for the feature-level `methods`"
+    from feed_nb.factor_transfer import feature_map
+    try: feature_map(model, None, dls.valid.one_batch()[0][:2].cpu())
+    except ValueError as e:
+        raise UsageError(f"{what}: {', '.join(methods)} read its feature map, which cannot be found ({str(e).split('. Valid names')[0][:200]})") from None
+
+def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, methods=()):
+    "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher`); check each on one batch, and its feature map where `methods` read it"
+    nets = {f'--arch {arch}': _build('--arch', arch, dls)}
+    nets.update({f'--teacher-file {s}': m for s, m in given.items()} if given else {f'--teacher {teacher}': _build('--teacher', teacher, dls)})
+    for i, (what, net) in enumerate(nets.items()):
+        check_network(net, dls, what)
+        readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
+        if readers: check_feature_map(net, dls, what, readers)
 
 # %% ../nbs/40_cli.ipynb #c012
 def _main(command:Annotated[str, "run (one method and its baseline) or compare (every method)", {'choices': ['run', 'compare']}],
@@ -244,14 +259,14 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         check_data(data, valid, frac, bs); check_device(device); out_dir = check_out(out)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
         dls = load_data(data, bs, pick_device(device), frac, valid)
-        given = [load_teacher_file(f, dls) for f in files] or None
-        check_networks(dls, arch, None if given else teacher)
+        given = {f: load_teacher_file(f, dls) for f in files}
+        check_networks(dls, arch, teacher, given, names)
     except UsageError as e: _usage_exit(e)
     from feed_nb.experiments import compare, summarize, format_table, write_report
     label = ', '.join(files) or teacher
     res = compare(names, dls, arch, label, n_teachers=teachers, epochs=epochs, teacher_epochs=teacher_epochs, lr=lr,
                   seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=valid,
-                  frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers, teacher_models=given,
+                  frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers, teacher_models=list(given.values()) or None,
                   run_dir=out_dir/'runs', save=save)
     print(teacher_line(res, label))
     print(format_table(summarize(res)))
