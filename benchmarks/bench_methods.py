@@ -73,7 +73,7 @@ def pfeed_plain(model, teachers, translators, beta=500., p=1, reduction='mean'):
         return F.cross_entropy(z, y) + beta*pfeed_loss([tr(f_s) for tr in translators], [h.out for h in ts], p, reduction)
     return loss
 
-def ekd_plain(model, teachers, alpha=.5, beta=.5, gamma=.6, T=10., finetune=False):
+def ekd_plain(model, teachers, alpha=.5, beta=.5, gamma=.6, T=10., finetune=False, t_on='teacher'):
     "EKD eq. 5: alpha·CE(Σ teacher logits) + beta·CE(Σ branch logits) + gamma·eq. 8 (branch i ↔ teacher i); frozen teachers first, as `EKD` does"
     def loss(x, y):
         if not finetune:
@@ -83,7 +83,7 @@ def ekd_plain(model, teachers, alpha=.5, beta=.5, gamma=.6, T=10., finetune=Fals
         if finetune: y_t = [t(x) for t in teachers]
         p_t = torch.stack([v.float() for v in y_t]).sum(0)
         return (alpha*F.cross_entropy(p_t, y) + beta*F.cross_entropy(z, y)
-                + gamma*ekd_kd_loss(qs, [v.detach() for v in y_t], T))
+                + gamma*ekd_kd_loss(qs, [v.detach() for v in y_t], T, t_on))
     return loss
 
 def dml_plain(cohort, T=1.):
@@ -307,7 +307,7 @@ def check_same_math(device='cpu', bs=16, n_classes=10) -> list:
     for ft in (False, True):
         tf, tp = [copy.deepcopy(t) for t in ts], [copy.deepcopy(t) for t in ts]
         if not ft: tf, tp = [freeze(t, dev) for t in tf], [freeze(t, dev) for t in tp]
-        fa = FastaiRun(copy.deepcopy(c0), batches, [EKD(tf, finetune_teachers=ft, cache=False, batched=False)], dev); fa()
+        fa = FastaiRun(copy.deepcopy(c0), batches, [EKD(tf, finetune_teachers=ft, copy_teachers=False, cache=False, batched=False)], dev); fa()
         m = copy.deepcopy(c0)
         plain_run(m, batches, ekd_plain(m, tp, finetune=ft), dev, extra=tp if ft else ())()
         mods = [(fa.learn.model, m, c0)] + ([(a, b, a0) for a, b, a0 in zip(tf, tp, ts)] if ft else [])

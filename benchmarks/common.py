@@ -2,6 +2,7 @@
 loop over the same batches, and `compare_steps`, which times several runs *interleaved* (A B C A B C ...) so that a
 change of machine load hits every variant alike and the ratios stay meaningful on a shared 2-core machine."""
 import time, statistics, platform, os, weakref
+from contextlib import contextmanager
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastai.basics import *
 from feed_nb.core import TensorDS, soft_kd_loss, average_probs, freeze, count_params
@@ -14,6 +15,20 @@ def device_of(name='auto'):
 
 def sync(dev):
     if torch.device(dev).type == 'cuda': torch.cuda.synchronize()
+
+_clock = [time.perf_counter]
+def clock() -> float:
+    "The step timers' clock: wall time, or the thread's CPU time inside `cpu_time()`"
+    return _clock[0]()
+
+@contextmanager
+def cpu_time(dev='cpu'):
+    """Time steps in CPU seconds of the calling thread (`time.thread_time`): unlike wall time, not inflated while other
+    jobs hold the cores. Only where that thread does all the work: a CPU `dev` and one torch thread; else wall time"""
+    if torch.device(dev).type != 'cpu' or torch.get_num_threads() != 1: yield; return
+    _clock[0] = time.thread_time
+    try: yield
+    finally: _clock[0] = time.perf_counter
 
 def cifar_batches(n_batches, bs, n_classes=100, size=32, seed=0):
     "`n_batches` random CIFAR-shaped batches (inputs and labels) on the CPU"
@@ -37,9 +52,9 @@ class StepTimer(Callback):
     order, rewrites_batch = -100, False  # it only looks: distillers keep their teacher-output cache and ordering
     def before_fit(self): self.times = []
     def before_batch(self):
-        if self.training: sync(self.dls.device); self.t0 = time.perf_counter()
+        if self.training: sync(self.dls.device); self.t0 = clock()
     def after_batch(self):
-        if self.training: sync(self.dls.device); self.times.append(time.perf_counter() - self.t0)
+        if self.training: sync(self.dls.device); self.times.append(clock() - self.t0)
 
 class FastaiRun:
     "One pass of a fastai `Learner` (SGD, momentum 0.9, constant lr) with `cbs` over `batches`; calling it returns the step times"
@@ -64,11 +79,11 @@ class PlainRun:
         times = []
         for x, y in self.batches:
             x, y = x.to(self.dev), y.to(self.dev)
-            sync(self.dev); t0 = time.perf_counter()
+            sync(self.dev); t0 = clock()
             loss = self.loss_fn(x, y)
             loss.backward(); self.opt.step(); self.opt.zero_grad()
             if self.after_step is not None: self.after_step()
-            sync(self.dev); times.append(time.perf_counter() - t0)
+            sync(self.dev); times.append(clock() - t0)
         return times
 
 class ForwardRun:
@@ -78,8 +93,8 @@ class ForwardRun:
         times = []
         with torch.no_grad():
             for x, _ in self.batches:
-                x = x.to(self.dev); sync(self.dev); t0 = time.perf_counter()
-                self.model(x); sync(self.dev); times.append(time.perf_counter() - t0)
+                x = x.to(self.dev); sync(self.dev); t0 = clock()
+                self.model(x); sync(self.dev); times.append(clock() - t0)
         return times
 
 class FnRun:
@@ -88,7 +103,7 @@ class FnRun:
     def __call__(self):
         times = []
         for _ in range(self.n):
-            sync(self.dev); t0 = time.perf_counter(); self.fn(); sync(self.dev); times.append(time.perf_counter() - t0)
+            sync(self.dev); t0 = clock(); self.fn(); sync(self.dev); times.append(clock() - t0)
         return times
 
 def compare_steps(runs:dict, rounds:int=3, skip:int=1, warmup:bool=True) -> dict:
@@ -120,6 +135,12 @@ def fmt_table(rows, cols=COLS):
 
 def md_table(rows, cols=COLS):
     return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols), *('| ' + ' | '.join(str(r.get(c, '')) for c in cols) + ' |' for r in rows)])
+
+def tables(rows, fmt=fmt_table, cols=COLS) -> str:
+    "`rows` as one table per column set (a row's `_cols`, else `cols`), in order of first appearance"
+    groups = {}
+    for r in rows: groups.setdefault(tuple(r.get('_cols', cols)), []).append(r)
+    return '\n\n'.join(fmt(rs, list(c)) for c, rs in groups.items())
 
 def saved_storage_bytes(loss_fn, exclude=()) -> int:
     "Bytes of the distinct storages autograd keeps for the backward of `loss_fn()`: a tensor saved by two ops counts once, storages of `exclude` (e.g. parameters) not at all"
@@ -161,7 +182,7 @@ def cli(main, doc, cols=COLS, quick=True):
     print(machine())
     t0 = time.perf_counter()
     rows = main(a.quick, a.device, a.smoke) if quick else main(a.device, a.smoke)
-    print(fmt_table(rows, cols))
+    print(tables(rows, cols=cols))
     print(f'({time.perf_counter() - t0:.0f} s)')
 
 
@@ -170,11 +191,15 @@ class PeakMemory(TorchDispatchMode):
     def __init__(self): super().__init__(); self.cur = self.peak = 0; self.live = set()
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
+        # an output on an input's storage (a view, an in-place update) allocates nothing: without this, a view of a data
+        # set made before the context, or a parameter updated in place, was counted as a new storage of its full size
+        ins = {(a.untyped_storage().device, a.untyped_storage().data_ptr())
+               for a in tree_flatten((args, kwargs))[0] if isinstance(a, torch.Tensor)}
         for t in tree_flatten(out)[0]:
             if not isinstance(t, torch.Tensor): continue
             st = t.untyped_storage()
             key, n = (st.device, st.data_ptr()), st.nbytes()
-            if key in self.live or n == 0: continue
+            if key in self.live or key in ins or n == 0: continue
             self.live.add(key); self.cur += n; self.peak = max(self.peak, self.cur)
             weakref.finalize(st, self._free, key, n)
         return out

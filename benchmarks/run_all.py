@@ -3,14 +3,15 @@
     python run_all.py --quick     # small models; a few minutes on 2 CPU cores
     python run_all.py             # CIFAR-shaped: ResNet-20 students, ResNet-56 teachers, batch 128
     python run_all.py --smoke     # the smallest configs: proves every script runs (the test suite calls this)
+`bench_peers` (fasterai and torchdistill side by side) needs the optional extra: pip install -e ".[bench]".
 On a machine with CUDA, `bench_gpu.py` (images/s, bf16, channels-last) runs too; on a CPU only with `--smoke`.
 """
 import argparse, time, importlib
 import torch
-from common import machine, fmt_table, md_table
+from common import machine, fmt_table, md_table, tables
 from bench_gpu import GPU_COLS
 
-BENCHES = ['bench_kd', 'bench_methods', 'bench_batched', 'bench_cache', 'bench_scaling']
+BENCHES = ['bench_kd', 'bench_methods', 'bench_batched', 'bench_cache', 'bench_scaling', 'bench_peers']
 
 def run(quick=False, device='auto', smoke=False, only=None):
     rows = []
@@ -34,9 +35,9 @@ if __name__ == '__main__':
     rows = run(a.quick, a.device, a.smoke, a.only)
     gpu_rows = [r for r in rows if 'img_s' in r]
     rows = [r for r in rows if 'img_s' not in r]
-    print(head); print(fmt_table(rows))
+    print(head); print(tables(rows))
     if gpu_rows: print(fmt_table(gpu_rows, GPU_COLS))
     if a.md:
         with open(a.md, 'w') as f:
-            f.write(f'{head}\n\n{md_table(rows)}\n')
+            f.write(f'{head}\n\n{tables(rows, md_table)}\n')
             if gpu_rows: f.write('\n' + md_table(gpu_rows, GPU_COLS) + '\n')

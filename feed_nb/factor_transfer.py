@@ -182,7 +182,8 @@ class FactorTransfer(Distiller):
     def teacher_forward(self, xb) -> list:
         "[F_T] for inputs `xb`: the teacher's feature map, or the paraphraser's encoding of it"
         self.teachers[0](*xb)
-        return [self._paraphrase(self.t_hook.stored)]
+        f, self.t_hook.stored = self.t_hook.stored, None  # the raw map is not kept through the student's forward
+        return [self._paraphrase(f)]
 
 # %% ../nbs/11_factor_transfer.ipynb #c018
 @patch
