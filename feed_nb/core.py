@@ -8,7 +8,8 @@ import numbers
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from fastai.basics import *
-from fastai.callback.hook import hook_output, Hook
+import difflib
+from fastai.callback.hook import hook_output, Hook, Hooks
 from fastai.vision.augment import RandTransform
 from fastai.callback.fp16 import MixedPrecision
 import fastai.callback.schedule # fit_one_cycle, lr_find
@@ -17,11 +18,12 @@ import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
 # %% auto #0
-__all__ = ['as_module', 'unwrap', 'find_layer', 'hook_features', 'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss',
-           'kd_loss', 'average_probs', 'average_logits', 'normalize_factor', 'factor_loss', 'check_positive',
-           'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller', 'NonFiniteError', 'TensorDS',
-           'network_error', 'opt_add_params', 'opt_remove_params', 'synth_dls', 'tiny_cnn', 'check_interrupts',
-           'same_architecture', 'TeacherStack', 'check_export']
+__all__ = ['FEED_BETA', 'FEED_MAP', 'as_module', 'unwrap', 'find_layer', 'hook_features', 'feature_candidates', 'resolve_layer',
+           'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss', 'kd_loss', 'average_probs',
+           'average_logits', 'normalize_factor', 'factor_loss', 'paper_beta', 'balance_beta', 'settle_beta',
+           'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller',
+           'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params', 'synth_dls',
+           'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack', 'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -36,26 +38,96 @@ def unwrap(m:nn.Module) -> nn.Module:
     return m.module if isinstance(m, wrappers) else m
 
 # %% ../nbs/00_core.ipynb #c006
+def _conv_names(model:nn.Module) -> list:
+    "Names of the modules of `model` that hold a convolution: where 4-D feature maps come from"
+    return [n for n, m in model.named_modules() if n and any(isinstance(s, nn.modules.conv._ConvNd) for s in m.modules())]
+
+def _near(name:str, names:list, n:int=8) -> str:
+    "The `n` of `names` that read most like `name`"
+    ranked = sorted(names, key=lambda o: -difflib.SequenceMatcher(None, name, o).ratio())
+    return ', '.join(ranked[:n])
+
 def find_layer(model:nn.Module, # the network to search
                layer:str|nn.Module|None=None, # a module, a dotted name, or None for `model.feature_layer`
               ) -> nn.Module:
-    "The layer of `model` named by `layer`; an unknown name raises an error listing the valid ones"
+    "The layer of `model` named by `layer`; an unknown name raises an error listing the feature-map layers whose names are nearest"
+    name = type(unwrap(model)).__name__
     if isinstance(layer, nn.Module):
         if any(m is layer for m in model.modules()): return layer
-        raise ValueError(f"The module given as layer is not part of {type(unwrap(model)).__name__}")
-    valid = lambda: ', '.join(n for n, _ in model.named_modules() if n)  # spelled out only for an error message
+        raise ValueError(f"The module given as layer is not part of {name}")
     if layer is None: layer = getattr(unwrap(model), 'feature_layer', None)
     if layer is None:
-        raise ValueError(f"{type(unwrap(model)).__name__} declares no `feature_layer`; pass a layer name. Valid names: {valid()}")
+        raise ValueError(f"{name} declares no `feature_layer`; pass a layer name (e.g. {_near('layer', _conv_names(model), 4)}), "
+                         "or let a callback find it on the data (the last 4-D map before global pooling)")
     for n in (layer, f'module.{layer}', layer.removeprefix('module.')):
         try: return model.get_submodule(n)
         except AttributeError: pass
-    raise ValueError(f"{type(unwrap(model)).__name__} has no layer {layer!r}. Valid names: {valid()}")
+    raise ValueError(f"{name} has no layer {layer!r}. Valid names near it (layers holding a convolution): "
+                     f"{_near(layer, _conv_names(model))}; or leave the layer out to use the last 4-D map before global pooling")
 
 # %% ../nbs/00_core.ipynb #c007
 def hook_features(model:nn.Module, layer=None, detach:bool=True) -> Hook:
     "A fastai `Hook` storing the output of `model`'s feature `layer`; use `detach=False` for a student"
     return hook_output(find_layer(model, layer), detach=detach)
+
+# %% ../nbs/00_core.ipynb #x1606
+def _inputs(b, dl):
+    "The inputs of batch `b` from `dl` (fastai's rule: all but the last item unless `n_inp` says otherwise)"
+    return b[:getattr(dl, 'n_inp', max(len(b) - 1, 1))]
+
+def _probe_batch(dls) -> list:
+    "Two samples of one batch, from the validation set if it has any (reading it leaves the training order unchanged)"
+    dl = dls.valid if len(dls.valid) else dls.train
+    return [x[:2] for x in _inputs(dl.one_batch(), dl)]
+
+_pools = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+
+def _shape(t): return tuple(t.shape) if isinstance(t, Tensor) else None
+
+def _probe_shapes(model:nn.Module, xb) -> list:
+    "(name, module, input shape, output shape) of every module of `model`, in the order one eval forward on `xb` computes their outputs"
+    net = unwrap(model)
+    named = [(n, m) for n, m in net.named_modules() if n]
+    order, names = [], {id(m): n for n, m in named}
+    rec = lambda m, i, o: order.append((names[id(m)], m, _shape(i[0]) if i else None, _shape(o)))
+    modes = [(m, m.training) for m in net.modules()]
+    try:
+        with Hooks([m for _, m in named], rec), torch.no_grad(): net.eval()(*xb)
+    finally:
+        for m, t in modes: m.training = t
+    return order
+
+def _nested_in_block(n:str, recs:list) -> bool:
+    "Whether module `n` sits inside a block that gives back a map of its own input's shape (squeeze-and-excitation)"
+    return any(n.startswith(a + '.') and si is not None and si == so and len(so) == 4 for a, _, si, so in recs)
+
+def _global_pool(r, recs) -> bool:
+    n, m, si, so = r
+    pooled = (isinstance(m, _pools) and so is not None and so[-2:] == (1, 1)) or so is None or len(so) != 4
+    return pooled and not _nested_in_block(n, recs)
+
+def feature_candidates(model:nn.Module, *xb) -> list:
+    "(name, C×H×W) of the modules of `model` whose output is a 4-D map computed before global pooling, in order (one probe forward on `xb`)"
+    recs = _probe_shapes(model, xb)
+    end = next((i for i, r in enumerate(recs) if _global_pool(r, recs)), len(recs))
+    return [(n, so[1:]) for n, m, si, so in recs[:end] if not isinstance(m, _pools)]
+
+def resolve_layer(model:nn.Module, # the network
+                  layer, # a module or a name (returned as given), or None
+                  xb, # a tuple of inputs for the probe forward
+                  who:str='', # who asks, for the printed line (e.g. 'FactorTransfer: the student'); '' prints nothing
+                  arg:str='layer', # the setting that chooses another layer, for the printed line
+                 ):
+    "`layer`, or the network's `feature_layer`, or the last 4-D map before global pooling found on `xb` (printed in one line)"
+    if layer is not None: return layer
+    if getattr(unwrap(model), 'feature_layer', None) is not None: return unwrap(model).feature_layer
+    cands = feature_candidates(model, *xb)
+    if not cands: raise ValueError(f"{who or type(unwrap(model)).__name__}: no module of {type(unwrap(model)).__name__} outputs a 4-D "
+                                   f"feature map before global pooling on inputs of shape {_shape(xb[0])}; pass `{arg}`")
+    n, s = cands[-1]
+    if who: print(f"{who}: feature layer {n!r} ({type(unwrap(model).get_submodule(n)).__name__}, {'×'.join(map(str, s))}), "
+                  f"the last 4-D map before global pooling; pass {arg}= to choose another")
+    return n
 
 # %% ../nbs/00_core.ipynb #c011
 def freeze(m, device=None) -> nn.Module:
@@ -121,6 +193,31 @@ def factor_loss(f_s:Tensor, f_t:Tensor, p:int=1, reduction:str='mean') -> Tensor
     if reduction == 'batchmean': return d.sum(1).mean()
     raise ValueError(f"reduction must be 'mean' or 'batchmean', got {reduction!r}")
 
+# %% ../nbs/00_core.ipynb #x1609
+FEED_BETA, FEED_MAP = 500., 64*8*8 # FEED's β for ResNets, and the size (C·H·W) of ResNet-56's map it was tuned on
+
+def paper_beta(n:int, # numbers in one sample's factor (C·H·W)
+               p:int=1, # exponent of the factor loss
+               reduction:str='mean', # the factor loss's reduction
+               beta:float=FEED_BETA, # β at the reference size
+               n_ref:int=FEED_MAP, # the reference size
+              ) -> float:
+    "FEED's β carried to a factor of `n` numbers: `beta`·(n/n_ref)^(p/2), `n` times smaller for 'batchmean'"
+    b = beta * (n/n_ref)**(p/2)
+    return b/n if reduction == 'batchmean' else b
+
+def balance_beta(ce:Tensor, ft:Tensor) -> Tensor:
+    "β with β·`ft` = `ce` on this batch, averaged over processes in distributed training; stays on the device"
+    b = (ce / ft.clamp_min(1e-12)).detach()
+    if num_distrib() > 1: torch.distributed.all_reduce(b); b /= num_distrib()
+    return b
+
+def settle_beta(b):
+    "A β chosen on the device as a float at the end of a fit; None (choose again) if it is not finite"
+    if not isinstance(b, Tensor): return b
+    b = b.item()
+    return b if math.isfinite(b) else None
+
 # %% ../nbs/00_core.ipynb #r011
 def _is_real(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
@@ -184,6 +281,10 @@ def fit_guard(learn:Learner, teardown:Callable):
         if not g.teardowns: g.remove()
 
 # %% ../nbs/00_core.ipynb #c022
+def _listify_nets(ts) -> list:
+    "A list of networks from one network or `Learner` (an `nn.Sequential` is one network, not a list) or a list of them"
+    return [] if ts is None else list(ts) if isinstance(ts, (list, tuple, L, nn.ModuleList)) else [ts]
+
 class Distiller(Callback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
@@ -195,7 +296,7 @@ class Distiller(Callback):
     check_finite = 'step' # non-finite loss terms: 'step' stops before that step (one host sync per batch), 'epoch' checks each epoch's record, False: never
     def __init__(self, teachers=None, cache:bool=False, batched='auto'):
         name = type(self).__name__
-        self.teachers = [as_module(t) for t in L(teachers)]
+        self.teachers = [as_module(t) for t in _listify_nets(teachers)]
         self.cache = check_choice(cache, 'cache', (True, False), name)
         self.batched = check_choice(batched, 'batched', ('auto', True, False), name)
         self.owned, self.history, self._undo, self._last = nn.ModuleList(), {}, ExitStack(), {}

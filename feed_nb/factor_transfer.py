@@ -8,6 +8,7 @@ from fastai.basics import *
 import fastai.callback.schedule # fit_one_cycle
 import copy
 from .core import *
+from .core import _inputs, _probe_batch
 
 # %% auto #0
 __all__ = ['Paraphraser', 'Translator', 'feature_map', 'feature_shapes', 'train_paraphraser', 'FactorTransfer', 'match_spatial',
@@ -64,7 +65,8 @@ class Translator(nn.Module):
 
 # %% ../nbs/11_factor_transfer.ipynb #c010
 def feature_map(model:nn.Module, layer, *xb) -> Tensor:
-    "The output of `model`'s feature `layer` on the batch `xb`, from an eval-mode forward without gradients"
+    "The output of `model`'s feature `layer` (None: declared, else found as in `resolve_layer`) on the batch `xb`, from an eval-mode forward without gradients"
+    layer = resolve_layer(model, layer, xb)
     was = model.training
     model.eval()
     try:
@@ -72,19 +74,10 @@ def feature_map(model:nn.Module, layer, *xb) -> Tensor:
     finally: model.train(was)
     return h.stored
 
-def _inputs(b, dl):
-    "The inputs of batch `b` from `dl` (fastai's rule: all but the last item unless `n_inp` says otherwise)"
-    return b[:getattr(dl, 'n_inp', max(len(b) - 1, 1))]
-
 def _named_map(who:str, model, layer, xb) -> Tensor:
     "`feature_map(model, layer, *xb)`; a network that cannot take the inputs `xb` is named in the error"
     try: return feature_map(model, layer, *xb)
     except RuntimeError as e: raise network_error(who, model, xb, e) from e
-
-def _probe_batch(dls) -> list:
-    "Two samples of one batch, from the validation set if it has any (reading it leaves the training order unchanged)"
-    dl = dls.valid if len(dls.valid) else dls.train
-    return [x[:2] for x in _inputs(dl.one_batch(), dl)]
 
 def feature_shapes(model:nn.Module, layer, x) -> torch.Size:
     "Shape of `model`'s feature map at `layer` for the input batch `x` (a tensor or a tuple of inputs)"
@@ -120,7 +113,7 @@ class _EpochLoss(Callback):
 # %% ../nbs/11_factor_transfer.ipynb #c014
 def train_paraphraser(teacher, # a trained network (module or `Learner`); frozen, left unchanged
                       dls:DataLoaders, # the data its feature maps are read on
-                      layer=None, # the teacher's feature layer; None: its `feature_layer`
+                      layer=None, # the teacher's feature layer; None: its `feature_layer`, else the last 4-D map before pooling
                       k:float=1., # paraphrase rate (FEED: 1; official FT: 0.5)
                       epochs:int=10, # FEED trains paraphrasers for 10 epochs
                       lr:float=1e-3, # peak learning rate of the one-cycle schedule (Adam)
@@ -131,7 +124,9 @@ def train_paraphraser(teacher, # a trained network (module or `Learner`); frozen
     fn = _recon_fn(loss)
     check_positive(epochs, 'epochs', 'train_paraphraser', integer=True); check_positive(lr, 'lr', 'train_paraphraser')
     with frozen(teacher, device=dls.device) as (teacher,):  # the caller's teacher: frozen while it is read, then as it was
-        x = feature_map(teacher, layer, *_inputs(dls.valid.one_batch(), dls.valid))
+        xb = _inputs(dls.valid.one_batch(), dls.valid)
+        layer = resolve_layer(teacher, layer, [x[:2] for x in xb], 'train_paraphraser: the teacher')
+        x = feature_map(teacher, layer, *xb)
         para, rec = Paraphraser(x.shape[1], k, n_layers), _EpochLoss()
         learn = Learner(dls, _Reconstruct(teacher, layer, para), loss_func=lambda pred, *_: fn(*pred).mean(), cbs=rec)
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
@@ -144,11 +139,11 @@ class FactorTransfer(Distiller):
     _stateattrs = Distiller._stateattrs + ('hook', 't_hook', 'f_s', 'f_t')
     _transient = Distiller._transient + ('hook', 't_hook', 'f_s', 'f_t')
     def __init__(self, teacher, # a trained network (module or `Learner`)
-                 beta:float=500., # weight of L_FT (FEED, with reduction='mean': 500 ResNets, 2,000 WRN/ResNeXt, 1,000 ImageNet)
+                 beta:float|None=None, # weight of L_FT; None: FEED's 500 for a 64×8×8 factor, carried to this factor's size by `paper_beta`
                  p:int=1, # exponent p of eq. 3 (FEED: 1)
                  paraphraser:nn.Module|None=None, # trained paraphraser whose `encode` gives F_T (FT); None: the feature map (FEED)
-                 student_layer=None, # the student's feature layer (module or dotted name); None: its `feature_layer`
-                 teacher_layer=None, # the teacher's feature layer; None: its `feature_layer`
+                 student_layer=None, # the student's feature layer (module or dotted name); None: its `feature_layer`, else found
+                 teacher_layer=None, # the teacher's feature layer; None: its `feature_layer`, else the last 4-D map before pooling
                  reduction:str='mean', # 'mean' over all B·C·H·W elements (official code; what β assumes) or 'batchmean'
                  translator:nn.Module|None=None, # maps the student's feature map to F_S; None: a `Translator` built at fit
                  auto_beta:bool=False, # ignore `beta`: set β on the first training batch so that β·L_FT = L_cls there
@@ -158,17 +153,19 @@ class FactorTransfer(Distiller):
         super().__init__(teacher, cache=cache)
         if len(self.teachers) != 1: raise ValueError(f"FactorTransfer takes one teacher, got {len(self.teachers)}")
         n = 'FactorTransfer'
-        check_nonneg(beta, 'beta', n, "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)"); check_positive(p, 'p', n, 'FEED: 1')
+        if beta is not None: check_nonneg(beta, 'beta', n, "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)")
+        check_positive(p, 'p', n, 'FEED: 1')
         check_choice(reduction, 'reduction', ('mean', 'batchmean'), n); check_choice(spatial, 'spatial', ('error', 'interpolate'), n)
         check_choice(auto_beta, 'auto_beta', (True, False), n)
-        find_layer(self.teachers[0], teacher_layer)
+        if teacher_layer is not None: find_layer(self.teachers[0], teacher_layer)
         store_attr('beta,p,paraphraser,student_layer,teacher_layer,reduction,translator,auto_beta,spatial')
         if translator is not None: self.own(translator)
         self._beta, self.hook, self.t_hook, self.f_s, self.f_t = None if auto_beta else beta, None, None, None, None
+        self._layers = (student_layer, teacher_layer)
 
     @property
     def beta_(self) -> float|None:
-        "The β in use: `beta`, or the value `auto_beta` chose (None before the first training batch)"
+        "The β in use: `beta`, the size-carried default (from the first fit), or the value `auto_beta` chose (None before it is known)"
         return None if self._beta is None else float(self._beta)
 
     def _frozen_teachers(self): return [*self.teachers, *L(self.paraphraser)]
@@ -176,8 +173,9 @@ class FactorTransfer(Distiller):
     def setup_networks(self):
         "Build the translator from the feature shapes (failing before any hook on a mismatch), then hook both feature layers"
         self._probe()
-        self.hook = self._undo.enter_context(hook_features(self.learn.model, self.student_layer, detach=False))
-        self.t_hook = self._undo.enter_context(hook_features(self.teachers[0], self.teacher_layer))  # `teacher_forward` reads it
+        s_layer, t_layer = self._layers
+        self.hook = self._undo.enter_context(hook_features(self.learn.model, s_layer, detach=False))
+        self.t_hook = self._undo.enter_context(hook_features(self.teachers[0], t_layer))  # `teacher_forward` reads it
 
     def teacher_forward(self, xb) -> list:
         "[F_T] for inputs `xb`: the teacher's feature map, or the paraphraser's encoding of it"
@@ -203,18 +201,14 @@ def after_loss(self:FactorTransfer):
 
 @patch
 def _first_beta(self:FactorTransfer, ce, ft):
-    "β with β·L_FT = L_cls on this batch, averaged over processes in distributed training; stays on the device"
-    b = (ce / ft.clamp_min(1e-12)).detach()
-    if num_distrib() > 1: torch.distributed.all_reduce(b); b /= num_distrib()
-    return b
+    "β with β·L_FT = L_cls on this batch (`balance_beta`)"
+    return balance_beta(ce, ft)
 
 @patch
 def teardown(self:FactorTransfer):
     "The base teardown (hooks, translator, teacher), and an automatic β fixed as a float"
     Distiller.teardown(self)
-    if not isinstance(self._beta, Tensor): return
-    b = self._beta.item()
-    self._beta = b if math.isfinite(b) else None  # a β chosen on a non-finite batch is chosen again next fit
+    self._beta = settle_beta(self._beta)  # a β chosen on a non-finite batch is chosen again next fit
 
 @patch
 def release(self:FactorTransfer):
@@ -245,15 +239,19 @@ def _match(self:FactorTransfer, f_s, f_t): return match_spatial(f_s, f_t, self.s
 @patch
 def _probe(self:FactorTransfer):
     "Build the translator from the feature shapes of two samples and check that the factors can be compared"
-    xb = _probe_batch(self.dls)
-    f_s = _named_map('FactorTransfer: the student', self.learn.model, self.student_layer, xb)
-    with torch.no_grad(): f_t = self._paraphrase(_named_map('FactorTransfer: the teacher', self.teachers[0], self.teacher_layer, xb))
+    xb, n = _probe_batch(self.dls), 'FactorTransfer: the '
+    self._layers = (resolve_layer(self.learn.model, self.student_layer, xb, n + 'student', 'student_layer'),
+                    resolve_layer(self.teachers[0], self.teacher_layer, xb, n + 'teacher', 'teacher_layer'))
+    f_s = _named_map(n + 'student', self.learn.model, self._layers[0], xb)
+    with torch.no_grad(): f_t = self._paraphrase(_named_map(n + 'teacher', self.teachers[0], self._layers[1], xb))
     if self.translator is None: self.translator = self.own(Translator(f_s.shape[1], f_t.shape[1]))
     tr = self.translator.to(f_s.device)
     was = tr.training
     with torch.no_grad(): f_s = tr.eval()(f_s)
     tr.train(was)
-    factor_loss(*self._match(f_s, f_t))
+    f_s, f_t = self._match(f_s, f_t)
+    factor_loss(f_s, f_t)
+    if self.beta is None and not self.auto_beta: self._beta = paper_beta(f_t[0].numel(), self.p, self.reduction)
 
 # %% ../nbs/11_factor_transfer.ipynb #c034
 def reconstruction_error(teacher, # the network whose features are reconstructed

@@ -203,6 +203,15 @@ def _check_driver(makers, seeds, epochs, lr, method_cb, from_ensemble, fit, retr
     if retrain_from is not None and not (isinstance(retrain_from, numbers.Integral) and not isinstance(retrain_from, bool) and retrain_from >= 0):
         raise ValueError(f"{n}: `retrain_from` must be a generation number ≥ 0 or None, got {retrain_from!r}")
 
+def _check_method(method_cb, make_model):
+    "Make generation 1's callback with a fresh network as stand-in teacher, so that its settings fail before generation 0 trains"
+    f = method_cb
+    while isinstance(f, partial): f = f.func
+    check = getattr(method_cb, 'check', method_cb if isinstance(f, type) else None)  # a user's function is not called early
+    if check is None: return
+    try: check([make_model()])
+    except (TypeError, ValueError) as e: raise type(e)(f"born_again: `method_cb` cannot make the callback of generation 1: {e}") from e
+
 def _seed_dls(dls, seed:int) -> DataLoaders:
     "Seed everything, then `dls()` if it is a function, else the same `DataLoaders` with re-seeded shuffling"
     set_seed(seed, reproducible=True)
@@ -297,6 +306,7 @@ def born_again(make_model, # `make_model()` → a fresh network; or a list of su
     makers, run_dir = _per_gen(make_model, n_gens, 'make_model'), Path(run_dir)
     seeds = _per_gen(range(seeds, seeds + n_gens) if isinstance(seeds, int) else seeds, n_gens, 'seeds')
     _check_driver(makers, seeds, epochs, lr, method_cb, from_ensemble, fit, retrain_from)
+    if n_gens > 1: _check_method(method_cb, makers[1])
     kwargs = dict(loss_func=CrossEntropyLossFlat(), metrics=accuracy) | kwargs
     done, models, infos, spec = finished_generations(run_dir, retrain_from), [], [], method_spec(method_cb)
     for g in range(n_gens):
@@ -314,20 +324,28 @@ def born_again(make_model, # `make_model()` → a fresh network; or a list of su
     return generation_table([p for p, _ in probs], probs[0][1], infos)
 
 # %% ../nbs/14_generations.ipynb #c042
-def sfeed(beta:float=500., # FEED's β for ResNets (with the 'mean' reduction); small networks may want `auto_beta=True`
+def sfeed(beta:float|None=None, # β; None: FEED's 500 for a 64×8×8 map carried to the stage's map size (`paper_beta`)
           para_dls:DataLoaders|None=None, # train a paraphraser on each stage's teacher on these data (Table 2); None: no paraphraser
           para_epochs:int=10, # paraphraser training epochs (FEED: 10)
           k:float=1., # paraphrase rate (FEED: 1)
-          **kwargs, # passed to `FactorTransfer` (auto_beta, cache, p, layers, ...)
+          layer=None, # the feature layer of every stage (they share the architecture); None: declared, else the last 4-D map before pooling
+          auto_beta:bool=False, # ignore `beta`: set β on each stage's first batch so that β·L_FT = L_cls there
+          **kwargs, # passed to `FactorTransfer` (cache, p, reduction, spatial, translator)
          ):
     "A `method_cb` for `born_again` making sequential FEED (§4.1): Factor Transfer from the previous stage"
-    check_nonneg(beta, 'beta', 'sfeed', "the feature term's weight (FEED: 500 ResNets)")
+    if beta is not None: check_nonneg(beta, 'beta', 'sfeed', "the feature term's weight (FEED: 500 ResNets)")
     check_positive(para_epochs, 'para_epochs', 'sfeed', integer=True); check_positive(k, 'k', 'sfeed', 'the paraphrase rate (FEED: 1)')
+    ft_args = set(inspect.signature(FactorTransfer).parameters) - {'teacher', 'paraphraser', 'student_layer', 'teacher_layer'}
+    bad = sorted(set(kwargs) - ft_args)
+    if bad: raise TypeError(f"sfeed: unknown setting(s) {', '.join(bad)}; it takes beta, para_dls, para_epochs, k, layer, auto_beta "
+                            f"and FactorTransfer's {', '.join(sorted(ft_args - {'beta', 'auto_beta'}))}")
+    kwargs = dict(beta=beta, auto_beta=auto_beta, student_layer=layer, teacher_layer=layer, **kwargs)
     def make(teachers):
         t = teachers[-1]
-        para = None if para_dls is None else train_paraphraser(t, para_dls, k=k, epochs=para_epochs)[0]
-        return FactorTransfer(t, beta=beta, paraphraser=para, **kwargs)
-    settings = method_spec(partial(FactorTransfer, beta=beta, **kwargs))['settings']
+        para = None if para_dls is None else train_paraphraser(t, para_dls, layer, k=k, epochs=para_epochs)[0]
+        return FactorTransfer(t, paraphraser=para, **kwargs)
+    make.check = lambda teachers: FactorTransfer(teachers[-1], **kwargs)  # the settings, without training a paraphraser
+    settings = method_spec(partial(FactorTransfer, **kwargs))['settings']
     make.spec = dict(name='sfeed', settings={**settings, 'paraphraser': para_dls is not None, 'para_epochs': para_epochs, 'k': k})
     return make
 

@@ -106,6 +106,10 @@ class EKD(JointDistiller):
 def prepare(self:EKD):
     "Check that branch i has a teacher i, then the joint set-up"
     n = len(student_branches(self.learn.model))
+    if self.teachers is not None and n != len(self.teachers) and not hasattr(unwrap(self.learn.model), 'branches'):
+        raise ValueError(f"EKD trains a multi-branch student, one branch per teacher, but the student ({type(unwrap(self.learn.model)).__name__}) "
+                         f"has no `.branches` attribute; use CompNet(n_branches={len(self.teachers)}, ...) or give your model a `.branches` "
+                         "nn.ModuleList of networks whose logits its forward sums")
     if self.teachers is not None and n != len(self.teachers):
         raise ValueError(f"The student has {n} branch(es) but EKD got {len(self.teachers)} teacher(s); branch i pairs with teacher i")
     JointDistiller.prepare(self)
@@ -213,31 +217,40 @@ class FEED(Distiller):
     components, cacheable = ('ce', 'ft'), True
     _stateattrs, _transient = Distiller._stateattrs + ('hooks', 'pairs'), Distiller._transient + ('hooks', 'pairs')
     def __init__(self, teachers, # k trained networks (modules or `Learner`s)
-                 beta:float=500., # weight of the feature term (FEED: 500 ResNets, 2,000 WRN/ResNeXt, with reduction='mean')
+                 beta:float|None=None, # weight of the feature term; None: FEED's 500 for 64×8×8 factors, carried to their size by `paper_beta`
                  p:int=1, # exponent of eq. 5 (FEED: 1)
-                 student_layer=None, # the student's feature layer; None: its `feature_layer`
-                 teacher_layers=None, # one layer per teacher, or one name for all; None: each teacher's `feature_layer`
+                 student_layer=None, # the student's feature layer; None: its `feature_layer`, else the last 4-D map before pooling
+                 teacher_layers=None, # one layer per teacher, or one name for all; None: each teacher's `feature_layer`, else found
                  reduction:str='mean', # 'mean' over all B·C·H·W elements (what β assumes) or 'batchmean'
                  spatial:str='error', # maps of different H×W: 'error', or 'interpolate' (area-resize to the smaller grid)
                  cache:bool=True, # compute the teachers' feature maps once for deterministic inputs (up to `cache_limit` bytes)
                  batched='auto', # teachers of one architecture: one vmapped forward ('auto': on CUDA when faster)
+                 auto_beta:bool=False, # ignore `beta`: set β on the first training batch so that β·L_FT = L_cls there
                 ):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("FEED needs at least one teacher")
-        check_nonneg(beta, 'beta', 'FEED', "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)"); check_positive(p, 'p', 'FEED', 'FEED: 1')
+        if beta is not None: check_nonneg(beta, 'beta', 'FEED', "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)")
+        check_positive(p, 'p', 'FEED', 'FEED: 1'); check_choice(auto_beta, 'auto_beta', (True, False), 'FEED')
         check_choice(reduction, 'reduction', ('mean', 'batchmean'), 'FEED'); check_choice(spatial, 'spatial', ('error', 'interpolate'), 'FEED')
         self.teacher_layers = self._teacher_layers(teacher_layers)
-        store_attr('beta,p,student_layer,reduction,spatial')
+        store_attr('beta,p,student_layer,reduction,spatial,auto_beta')
         self.translators, self.hooks, self.pairs = nn.ModuleList(), [], None
+        self._beta, self._layers = None if auto_beta else beta, [student_layer, *self.teacher_layers]
+
+    @property
+    def beta_(self) -> float|None:
+        "The β in use: `beta`, the size-carried default (from the first fit), or the value `auto_beta` chose (None before it is known)"
+        return None if self._beta is None else float(self._beta)
 
 # %% ../nbs/12_multi_teacher.ipynb #c042
 @patch
 def _teacher_layers(self:FEED, layers) -> list:
-    "One layer per teacher, each checked now (an unknown name lists the valid ones)"
+    "One layer per teacher, each name checked now (an unknown name lists the nearest valid ones)"
     k = len(self.teachers)
     layers = [layers]*k if layers is None or isinstance(layers, (str, nn.Module)) else list(layers)
     if len(layers) != k: raise ValueError(f"{len(layers)} teacher layers for {k} teachers")
-    for t, l in zip(self.teachers, layers): find_layer(t, l)
+    for t, l in zip(self.teachers, layers):
+        if l is not None: find_layer(t, l)
     return layers
 
 @patch
@@ -245,7 +258,8 @@ def setup_networks(self:FEED):
     "Translators from the feature shapes (failing before any hook on a mismatch), then hooks on the student's and each teacher's feature layer"
     self._probe()
     hook = lambda m, l, d=True: self._undo.enter_context(hook_features(m, l, detach=d))
-    self.hooks = [hook(self.learn.model, self.student_layer, False), *[hook(t, l) for t, l in zip(self.teachers, self.teacher_layers)]]
+    s_layer, *t_layers = self._layers
+    self.hooks = [hook(self.learn.model, s_layer, False), *[hook(t, l) for t, l in zip(self.teachers, t_layers)]]
 
 # %% ../nbs/12_multi_teacher.ipynb #c043
 @patch
@@ -253,14 +267,19 @@ def setup_networks(self:FEED):
 def _probe(self:FEED):
     "Build the translators from the feature shapes of two samples (first fit only) and check every pair compares"
     xb = _probe_batch(self.dls)
-    f_s = _named_map('FEED: the student', self.learn.model, self.student_layer, xb)
-    fs_t = [_named_map(f'FEED: teacher {i}', t, l, xb) for i, (t, l) in enumerate(zip(self.teachers, self.teacher_layers))]
+    self._layers = [resolve_layer(self.learn.model, self.student_layer, xb, 'FEED: the student', 'student_layer'),
+                    *[resolve_layer(t, l, xb, f'FEED: teacher {i}', 'teacher_layers') for i, (t, l) in enumerate(zip(self.teachers, self.teacher_layers))]]
+    f_s = _named_map('FEED: the student', self.learn.model, self._layers[0], xb)
+    fs_t = [_named_map(f'FEED: teacher {i}', t, l, xb) for i, (t, l) in enumerate(zip(self.teachers, self._layers[1:]))]
     if not len(self.translators):
         self.translators.extend(self.own(Translator(f_s.shape[1], f_t.shape[1])) for f_t in fs_t)
     self.translators.to(f_s.device)
     was = self.translators.training
-    pfeed_loss(*zip(*[match_spatial(tr.eval()(f_s), f_t, self.spatial) for tr, f_t in zip(self.translators, fs_t)]))
+    pairs = [match_spatial(tr.eval()(f_s), f_t, self.spatial) for tr, f_t in zip(self.translators, fs_t)]
+    pfeed_loss(*zip(*pairs))
     self.translators.train(was)
+    if self.beta is None and not self.auto_beta:  # the mean of each pair's carried β (one value when the factors agree in size)
+        self._beta = sum(paper_beta(f_t[0].numel(), self.p, self.reduction) for _, f_t in pairs) / len(pairs)
 
 # %% ../nbs/12_multi_teacher.ipynb #c044
 @patch
@@ -279,16 +298,23 @@ def teacher_forward(self:FEED, xb) -> list:
 @patch(as_prop=True)
 def stack_layers(self:FEED):
     "The one feature layer name a stacked forward reads (None when the teachers' layers differ or are modules)"
-    ls = set(self.teacher_layers)
-    return None if len(ls) != 1 or isinstance(self.teacher_layers[0], nn.Module) else self.teacher_layers[:1]
+    ls = self._layers[1:]
+    return ls[:1] if isinstance(ls[0], str) and len(set(ls)) == 1 else None
 
 @patch
 def after_loss(self:FEED):
     if not self.training: return
     ce, ft = self.loss_grad, pfeed_loss(*zip(*self.pairs), p=self.p, reduction=self.reduction)
-    self.learn.loss_grad = ce + self.beta*ft
+    if self._beta is None: self._beta = balance_beta(ce, ft)
+    self.learn.loss_grad = ce + self._beta*ft
     self.learn.loss = self.learn.loss_grad.detach()
     self.record(ce=ce, ft=ft)
+
+@patch
+def teardown(self:FEED):
+    "The base teardown, and an automatic β fixed as a float"
+    Distiller.teardown(self)
+    self._beta = settle_beta(self._beta)
 
 @patch
 def release(self:FEED):

@@ -9,6 +9,7 @@ from copy import deepcopy
 from fastai.basics import *
 from fastai.callback.hook import hook_output
 from .core import *
+from .core import _probe_batch
 from .models import conv_bn
 
 # %% auto #0
@@ -24,7 +25,14 @@ class Cohort(nn.Module):
         self.nets = nn.ModuleList(nets)
         if len(self.nets) < 2: raise ValueError(f"A cohort needs at least two networks, got {len(self.nets)}")
 
-    def forward(self, x): return torch.stack([n(x) for n in self.nets], dim=1)
+    def forward(self, x):
+        ys = [n(x) for n in self.nets]
+        for k, y in enumerate(ys[1:], 1):
+            if y.shape != ys[0].shape:
+                raise ValueError(f"Cohort: network {k} ({type(self.nets[k]).__name__}) outputs {tuple(y.shape[1:])} per sample but network 0 "
+                                 f"({type(self.nets[0]).__name__}) {tuple(ys[0].shape[1:])}; peers must predict the same classes: "
+                                 "give every network the data's number of classes")
+        return torch.stack(ys, dim=1)
 
     def export_member(self, k:int) -> nn.Module:
         "A standalone copy of network `k`, holding exactly its own parameters"
@@ -176,7 +184,7 @@ class AFD(OnlineDistiller):
                  adv_wd:float=0.1, # Adam weight decay of the adversarial update (paper: 0.1)
                  cyclic:bool=True, # network k learns from k−1 only (K discriminators); else from every peer
                  kl_cyclic:bool|None=None, # the same choice for the logit KL (None: as `cyclic`)
-                 layers=None, # each network's feature layer (one for all, or a list); None: its `feature_layer`
+                 layers=None, # each network's feature layer (one for all, or a list); None: its `feature_layer`, else the last 4-D map before pooling
                  adv_decay=(0.25, 0.5), # fractions of training after which the adversarial lr drops ×0.1 (paper: 75, 150 of 300)
                  nf:int|None=None, # discriminators' hidden channels (None: the feature map's)
                 ):
@@ -195,7 +203,8 @@ class AFD(OnlineDistiller):
         nets = self.cohort.nets
         layers = self.layers if is_listy(self.layers) else [self.layers]*len(nets)
         if len(layers) != len(nets): raise ValueError(f"Got {len(layers)} feature layers for {len(nets)} networks")
-        modules = [find_layer(n, l) for n, l in zip(nets, layers)]
+        xb = _probe_batch(self.dls)
+        modules = [find_layer(n, resolve_layer(n, l, xb, f'AFD: network {k}', 'layers')) for k, (n, l) in enumerate(zip(nets, layers))]
         self.pairs = peer_pairs(len(nets), self.cyclic)
         self._hooks = [self._undo.enter_context(hook_output(m, detach=False)) for m in modules]
 
