@@ -12,10 +12,10 @@ from fastcore.script import anno_parser
 from .archs import parse_arch
 
 # %% auto #0
-__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'FEATURE_READERS', 'UsageError', 'check_methods', 'check_counts',
-           'check_numbers', 'check_save', 'check_archs', 'check_data', 'check_out', 'parse_teacher_file',
-           'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file', 'check_feature_map',
-           'check_networks', 'main', 'teacher_line', 'kept_line']
+__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'TEACHER_METHODS', 'FEATURE_READERS', 'UsageError',
+           'check_methods', 'check_counts', 'check_numbers', 'check_save', 'check_archs', 'check_data', 'check_out',
+           'parse_teacher_file', 'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file',
+           'check_feature_map', 'check_networks', 'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
 METHOD_DOCS = {
@@ -178,6 +178,7 @@ def check_network(model, dls, what:str):
         with torch.no_grad(): y = model.cpu().eval()(x)
     except Exception as e: raise UsageError(f"{what} cannot take the data's images ({'×'.join(map(str, x.shape[1:]))}): {_short(e)}") from None
     finally: model.train(was_training)
+    if not hasattr(y, 'shape'): raise UsageError(f"{what} returns a {type(y).__name__}, not one tensor of class scores")
     if y.shape[-1] != dls.c: raise UsageError(f"{what} predicts {y.shape[-1]} classes; the data has {dls.c}")
 
 def load_teacher_file(spec:str, dls):
@@ -201,6 +202,7 @@ def load_teacher_file(spec:str, dls):
     check_network(model, dls, f"--teacher-file {spec}")
     return model
 
+TEACHER_METHODS = ('kd', 'ft', 'pfeed', 'ekd') # the methods taught by --teacher or --teacher-file
 FEATURE_READERS = {'ft': 'both', 'pfeed': 'both', 'sfeed': 'student', 'afd': 'student'} # whose feature maps a method reads
 
 def _build(opt:str, arch:str, dls):
@@ -216,9 +218,10 @@ def check_feature_map(model, dls, what:str, methods:list):
         raise UsageError(f"{what}: {', '.join(methods)} read its feature map, which cannot be found ({str(e).split('. Valid names')[0][:200]})") from None
 
 def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, methods=()):
-    "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher`); check each on one batch, and its feature map where `methods` read it"
+    "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it"
     nets = {f'--arch {arch}': _build('--arch', arch, dls)}
-    nets.update({f'--teacher-file {s}': m for s, m in given.items()} if given else {f'--teacher {teacher}': _build('--teacher', teacher, dls)})
+    if given: nets.update({f'--teacher-file {s}': m for s, m in given.items()})
+    elif any(m in TEACHER_METHODS for m in methods): nets[f'--teacher {teacher}'] = _build('--teacher', teacher, dls)
     for i, (what, net) in enumerate(nets.items()):
         check_network(net, dls, what)
         readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
