@@ -161,10 +161,10 @@ def ft_runs(c, batches, dev):
     fwd = TeacherFactor(copy.deepcopy(te), copy.deepcopy(para)).to(dev).eval()
     with torch.no_grad(): table = [fwd(x.to(dev)) for x, _ in batches]
     m2, tr2 = copy.deepcopy(st), Translator(channels(st), pp.nf)
-    return {'ft': FastaiRun(copy.deepcopy(st), batches, [FactorTransfer(te, paraphraser=para, cache=False)], dev),
+    return {'ft': FastaiRun(copy.deepcopy(st), batches, [FactorTransfer(te, beta=500., paraphraser=para, cache=False)], dev),
             'ft_plain': plain_run(m, batches, ft_plain(m, tp, pp, tr), dev, extra=[tr]),
             'ft_plain_cached': plain_run(m2, batches, ft_plain(m2, tp, pp, tr2, cached=table), dev, extra=[tr2]),
-            'ft_cached': FastaiRun(copy.deepcopy(st), batches, [FactorTransfer(te, paraphraser=para, cache=True)], dev),
+            'ft_cached': FastaiRun(copy.deepcopy(st), batches, [FactorTransfer(te, beta=500., paraphraser=para, cache=True)], dev),
             'ft_fwd': ForwardRun(fwd, batches, dev)}
 
 def pfeed_runs(c, batches, dev):
@@ -286,7 +286,7 @@ def check_same_math(device='cpu', bs=16, n_classes=10) -> list:
     # FactorTransfer, paraphraser k=0.5; the translator the callback builds is copied into the plain loop
     s0, te = mk('resnet8', 0), freeze(mk('resnet14', 1), dev)
     para = freeze(Paraphraser(channels(te), k=.5), dev)
-    cb = FactorTransfer(copy.deepcopy(te), paraphraser=copy.deepcopy(para), cache=False)
+    cb = FactorTransfer(copy.deepcopy(te), beta=500., paraphraser=copy.deepcopy(para), cache=False)  # ft_plain's β
     g = _Grab(lambda: cb.translator, 'before_train')
     fa = FastaiRun(copy.deepcopy(s0), batches, [cb, g], dev); fa()
     m, tr = copy.deepcopy(s0), Translator(channels(s0), para.nf)
