@@ -15,7 +15,7 @@ from .archs import parse_arch
 __all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'TEACHER_METHODS', 'FEATURE_READERS', 'UsageError',
            'check_methods', 'check_counts', 'check_numbers', 'check_save', 'check_archs', 'check_data', 'check_out',
            'parse_teacher_file', 'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file',
-           'check_feature_map', 'check_networks', 'main', 'teacher_line', 'kept_line']
+           'check_feature_map', 'check_networks', 'check_size', 'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
 METHOD_DOCS = {
@@ -127,12 +127,12 @@ def check_device(name:str) -> str:
     return name
 
 # %% ../nbs/40_cli.ipynb #c010
-def load_data(data:str, bs:int, device, frac:float=1., valid:str='test'):
+def load_data(data:str, bs:int, device, frac:float=1., valid:str='test', size:int=32):
     "DataLoaders for `digits` (the teaching regime), `cifar10`, `cifar100` or an image folder in CIFAR's layout"
     from feed_nb.data import digits_dls, cifar_dls, REGIME
     if data == 'digits': return digits_dls(bs=bs, device=device, frac=frac, valid=valid, **REGIME)
     try: dls = cifar_dls(data if data in ('cifar10', 'cifar100') else 'cifar10', None if data.startswith('cifar') else data,
-                         bs=bs, device=device, frac=frac, valid=valid)
+                         bs=bs, device=device, frac=frac, valid=valid, size=size)
     except (FileNotFoundError, RuntimeError) as e: raise UsageError(str(e)) from e
     dls.n_in = 3
     return dls
@@ -231,6 +231,7 @@ def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, method
 def _main(command:Annotated[str, "run (one method and its baseline) or compare (every method)", {'choices': ['run', 'compare']}],
           method:str=None, # with run: the method to train (see the list above)
           data:str='digits', # digits (embedded teaching regime), cifar10, cifar100, or an image folder with train/ and test/ (or valid/)
+          size:int=32, # image data: each image resized to SIZE×SIZE (short side scaled, the long one centre-cropped) before augmentation
           valid:str='test', # validate on the report split (test) or on the tuning split (tune: digits, or a folder's valid/)
           frac:float=1., # stratified fraction of the training split to train on
           arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d, torchvision:resnet18, timm:NAME…
@@ -259,9 +260,9 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher); check_save(save)
         files = teacher_file or []
         for f in files: parse_teacher_file(f)
-        check_data(data, valid, frac, bs); check_device(device); out_dir = check_out(out)
+        check_data(data, valid, frac, bs); check_size(size, data); check_device(device); out_dir = check_out(out)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
-        dls = load_data(data, bs, pick_device(device), frac, valid)
+        dls = load_data(data, bs, pick_device(device), frac, valid, size)
         given = {f: load_teacher_file(f, dls) for f in files}
         check_networks(dls, arch, teacher, given, names)
     except UsageError as e: _usage_exit(e)
@@ -275,6 +276,11 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
     print(format_table(summarize(res)))
     print(kept_line(out_dir/'runs', save, valid))
     for p in write_report(res, out_dir): print(f"wrote {p}")
+
+def check_size(size:int, data:str):
+    "An image size in pixels, for image data only"
+    check_counts(size=size)
+    if data == 'digits' and size != 32: raise UsageError("--size applies to image data (cifar10, cifar100, a folder); the digits are 8×8: leave it out")
 
 def _usage_exit(e:UsageError):
     "One line on standard error and exit status 2, as argparse does for a usage error"

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 
 # %% auto #0
 __all__ = ['REGIME', 'CIFAR_URLS', 'digits_tensors', 'stratified_subset', 'digits_split', 'digits_dls', 'check_image_folder',
-           'cifar_path', 'cifar_dls', 'write_image_folder']
+           'cifar_path', 'ResizeFirst', 'cifar_dls', 'write_image_folder']
 
 # %% ../nbs/01_data.ipynb #c005
 def digits_tensors() -> tuple[Tensor, Tensor]:
@@ -115,18 +115,26 @@ def _held_out(root, valid:str) -> str:
         return 'valid'
     return 'test' if (Path(root)/'test').is_dir() else 'valid'
 
+class ResizeFirst(Resize):
+    "fastai's `Resize`, ordered before `CropPad` (fastai sorts item transforms by `order`: `Resize` would run after it)"
+    order = -1
+
 def cifar_dls(name:str='cifar10', path=None, bs:int=128, frac:float=1., seed:int=0,
               augment:bool=True, device=None, num_workers:int|None=None,
               valid:str='test', # validate on `test/` (the report split; `valid/` when there is no test/) or on `valid/` ('tune')
+              size:int=32, # every image is resized to size×size first (short side, then a crop: random in training, central in validation)
               **kwargs) -> DataLoaders:
-    "CIFAR-10/100 (or any image folder in their layout: train/ and test/ or valid/) with pad-4 crop + flip augmentation and normalization"
+    "CIFAR-10/100 (or any image folder in their layout: train/ and test/ or valid/), resized to `size`, with pad-crop + flip augmentation and normalization"
     root = cifar_path(name, path, **kwargs)
     held, items = _held_out(root, valid), get_image_files(root)
     if not items: raise FileNotFoundError(f"{root} holds no image files (.png, .jpg, …) in its class folders")
     train = [o for o in items if o.relative_to(root).parts[0] == 'train']
     keep = set(stratified_subset(np.arange(len(train)), [parent_label(o) for o in train], frac, seed))
     items = L(o for i, o in enumerate(train) if i in keep) + L(o for o in items if o.relative_to(root).parts[0] == held)
-    tfms = [CropPad(40), RandomCrop(32), FlipItem(0.5)] if augment else []
+    if not (isinstance(size, int) and size > 0): raise ValueError(f"size must be a positive number of pixels, got {size!r}")
+    # resize first: a photograph is seen whole at `size`, not as its central `size`×`size` patch; CIFAR's 32×32 images are
+    # unchanged (Resize to their own size is the identity). Then CIFAR's augmentation: pad by size/8, random crop, flip
+    tfms = [ResizeFirst(size)] + ([CropPad(size + 2*(size//8)), RandomCrop(size), FlipItem(0.5)] if augment else [])
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=parent_label, splitter=FuncSplitter(lambda o: Path(o).relative_to(root).parts[0] == held),
                        item_tfms=tfms, batch_tfms=Normalize.from_stats(*cifar_stats))
     return dblock.dataloaders(items, bs=bs, device=device or default_device(),
