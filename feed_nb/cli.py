@@ -262,6 +262,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         for f in files: parse_teacher_file(f)
         check_data(data, valid, frac, bs); check_size(size, data); check_device(device); out_dir = check_out(out)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
+        rank0 = _join_launch(workers, device)
         dls = load_data(data, bs, pick_device(device), frac, valid, size)
         given = {f: load_teacher_file(f, dls) for f in files}
         check_networks(dls, arch, teacher, given, names)
@@ -272,6 +273,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
                   seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=valid,
                   frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers, teacher_models=list(given.values()) or None,
                   run_dir=out_dir/'runs', save=save)
+    if not rank0: return  # a distributed launch: rank 0 alone reports
     print(teacher_line(res, label))
     print(format_table(summarize(res)))
     print(kept_line(out_dir/'runs', save, valid))
@@ -286,6 +288,15 @@ def _usage_exit(e:UsageError):
     "One line on standard error and exit status 2, as argparse does for a usage error"
     print(f"feed_nb: error: {e}", file=sys.stderr)
     sys.exit(2)
+
+def _join_launch(workers:int, device:str) -> bool:
+    "Under `torchrun`/`accelerate launch` with several processes, join their group (a GPU each, or gloo on CPU); whether this process reports"
+    if int(os.environ.get('WORLD_SIZE', 1)) <= 1: return True
+    if workers > 1: raise UsageError("--workers runs trainings side by side in one process tree; under torchrun every process "
+                                     "already trains each run with the others: use --workers 1")
+    from feed_nb.distributed import init_distrib
+    init_distrib(cpu={'cpu': True, 'cuda': False}.get(device))
+    return int(os.environ.get('RANK', 0)) == 0
 
 _main.__doc__ = ("Train knowledge distillation methods on paired seeds and compare each with its baseline.\n\nmethods:\n"
                  + '\n'.join(f"  {k:<8} {v}" for k, v in METHOD_DOCS.items()))

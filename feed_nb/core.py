@@ -16,6 +16,8 @@ import fastai.callback.schedule # fit_one_cycle, lr_find
 from fastai.callback.schedule import LRFinder
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
+from fastai.distributed import DistributedDL
+from .distributed import launched, mean_across, broadcast_state, average_buffers # also fits fastai's DDP route to CPU processes
 
 # %% auto #0
 __all__ = ['FEED_BETA', 'FEED_MAP', 'as_module', 'unwrap', 'find_layer', 'hook_features', 'feature_candidates', 'resolve_layer',
@@ -77,7 +79,7 @@ def _inputs(b, dl):
 
 def _probe_batch(dls) -> list:
     "Two samples of one batch, from the validation set if it has any (reading it leaves the training order unchanged)"
-    dl = dls.valid if len(dls.valid) else dls.train
+    dl = _base_dl(dls.valid if len(dls.valid) else dls.train)  # a DDP fit's `DistributedDL` has no batch before its epoch
     return [x[:2] for x in _inputs(dl.one_batch(), dl)]
 
 _pools = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
@@ -371,12 +373,13 @@ def record(self:Distiller, **comps):
 
 @patch
 def after_train(self:Distiller):
-    "Reduce the epoch's per-batch components to the CPU once (with `check_finite='epoch'`, look for non-finite values there)"
-    vals = {k: torch.stack(vs).cpu() for k, vs in self._batch.items() if vs}
+    "Reduce the epoch's per-batch components (averaged over processes) to the CPU once; processes agree on BatchNorm statistics"
+    vals = {k: mean_across(torch.stack(vs)).cpu() for k, vs in self._batch.items() if vs}
     for vs in self._batch.values(): vs.clear()
     for k, v in vals.items():
         self.history.setdefault(k, []).append(v)
         self._epoch[k] = v.mean().item()
+    average_buffers(self.learn.model, *self.synced())  # distributed training only: before validation reads them
     if self._finite == 'epoch': self._check_epoch(vals)
 
 @patch
@@ -475,7 +478,8 @@ class _IndexedDS(TensorDS):
     @property
     def n_inp(self): return self.orig.n_inp
 
-_known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'DeviceMixedPrecision', 'CastToTensor')
+_known_batch_cbs = ('TrainEvalCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'DeviceMixedPrecision', 'CastToTensor',
+                    'ParamScheduler') # fit_one_cycle's schedule: it sets hyper-parameters in `before_batch`, not the batch
 
 @patch
 def teacher_forward(self:Distiller, xb) -> list:
@@ -523,11 +527,15 @@ def _batch_rewriters(self:Distiller) -> list:
 
 @patch
 def _cache_safe(self:Distiller) -> bool:
-    dl = self.dls.train
+    dl = _base_dl(self.dls.train)
     ds = dl.dataset.orig if isinstance(dl.dataset, _IndexedDS) else dl.dataset
     tfms = [f for n in ('after_item', 'before_batch', 'after_batch') for f in getattr(getattr(dl, n, None), 'fs', [])]
     return (isinstance(ds, TensorDS) and len(ds.tensors) == 2 and not any(isinstance(f, RandTransform) for f in tfms)
             and not self._batch_rewriters())
+
+def _base_dl(dl):
+    "The loader that fastai's `DistributedDL` (distributed training) wraps, or `dl`"
+    return dl.dl if isinstance(dl, DistributedDL) else dl
 
 def _unwrap_dataset(dl):
     "Give `dl` back the data set the cache wrapped"
@@ -536,7 +544,7 @@ def _unwrap_dataset(dl):
 @patch
 def _setup_cache(self:Distiller):
     "Compute the teachers' outputs over the training set once, when it is safe, asked for and within `cache_limit`"
-    dl, n_inp = self.dls.train, self.dls.n_inp
+    dl, n_inp = _base_dl(self.dls.train), self.dls.n_inp  # under DDP each process caches the whole training set
     _unwrap_dataset(dl)  # left by another callback's interrupted fit
     if not (self.cacheable and self.cache and self._cache_safe()): return
     state = random.getstate()  # `dl.new` draws its own rng from Python's: keep the user's random stream as it was
@@ -608,11 +616,17 @@ def _owned_params(self:Distiller): return [p for p in self.owned.parameters() if
 def _attach_owned(self:Distiller):
     "Move the owned modules to the learner's device and add their parameters to its optimizer, for this fit"
     self.owned.to(self.dls.device)
+    broadcast_state(self.owned)  # distributed training: every process starts from rank 0's modules
     self._follow_student([self.owned])
     opt, ps = self.learn.opt, self._owned_params()
     if opt is None or not ps: return
     opt_add_params(opt, ps)
     self._undo.callback(opt_remove_params, opt, ps)
+
+@patch
+def synced(self:Distiller) -> list:
+    "The modules this callback trains whose weights and statistics every process must share in distributed training"
+    return [self.owned]
 
 @patch
 def before_train(self:Distiller): self.owned.train()
@@ -813,7 +827,7 @@ def _setup_stack(self:Distiller):
         return
     stack = TeacherStack(ts, layers)
     if b == 'auto':
-        x = self.dls.train.one_batch()[0]
+        x = _base_dl(self.dls.train).one_batch()[0]
         with torch.no_grad():
             if _time(stack, x) >= _time(lambda x: [t(x) for t in ts], x): return
     self._stack, self.batched_ = stack, True

@@ -11,6 +11,7 @@ from fastai.callback.tracker import TrackerCallback
 from fastai.callback.progress import CSVLogger
 from fastcore.parallel import parallel
 from .core import *
+from .distributed import ddp_ctx, on_rank0
 from .data import digits_dls, REGIME
 from .models import create_model
 from .kd import KD
@@ -54,11 +55,12 @@ def fit_seeded(dls:DataLoaders, make_model:Callable, seed:int, epochs:int, lr:fl
     return learn, run_record(learn, fit_timed(learn, epochs, lr, quiet))
 
 def fit_timed(learn:Learner, epochs:int, lr:float, quiet:bool=False) -> float:
-    "Train `learn` with `fit_one_cycle`; return the seconds it took"
+    "Train `learn` with `fit_one_cycle` (a distributed fit when launched on several processes); return the seconds it took"
     start = time.perf_counter()
-    if quiet:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    else: learn.fit_one_cycle(epochs, lr)
+    with ddp_ctx(learn):
+        if quiet:
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+        else: learn.fit_one_cycle(epochs, lr)
     return time.perf_counter() - start
 
 # %% ../nbs/30_experiments.ipynb #c008
@@ -210,10 +212,13 @@ def load_or_train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2,
     loaded = _load_teachers(d, key, dls)
     if loaded is not None: return loaded, False
     teachers = train_teachers(dls, arch, n, epochs, lr, quiet)
+    on_rank0(_save_teachers, teachers, d, key)  # distributed: rank 0 writes, every process waits
+    return teachers, True
+
+def _save_teachers(teachers, d:Path, key:dict):
     d.mkdir(parents=True, exist_ok=True)
     for i, t in enumerate(teachers): _atomic_save(t.state_dict(), d/f'teacher{i}.pth')
     atomic_write(d/'teachers.json', json.dumps(key, indent=1))
-    return teachers, True
 
 def _load_teachers(d:Path, key:dict, dls):
     if not (d/'teachers.json').exists(): return None

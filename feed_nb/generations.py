@@ -9,6 +9,7 @@ import pandas as pd
 from fastai.basics import *
 from torch.utils.data import TensorDataset
 from .core import *
+from .distributed import ddp_ctx, on_rank0
 from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
 
 # %% auto #0
@@ -275,9 +276,10 @@ def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit,
     model = make_model()
     method = [method_cb([t for _, t in teachers])] if teachers else []
     learn = Learner(dls, model, cbs=method + L(cbs), **kwargs)
-    if verbose: getattr(learn, fit)(epochs, lr)
-    else:
-        with learn.no_bar(), learn.no_logging(): getattr(learn, fit)(epochs, lr)
+    with ddp_ctx(learn):  # launched on several processes (torchrun): a distributed fit
+        if verbose: getattr(learn, fit)(epochs, lr)
+        else:
+            with learn.no_bar(), learn.no_logging(): getattr(learn, fit)(epochs, lr)
     _check_weights(model, gen)
     rec = learn.recorder
     info = dict(**setup, arch=type(model).__name__, method=type(method[0]).__name__ if method else 'labels',
@@ -316,7 +318,7 @@ def born_again(make_model, # `make_model()` → a fresh network; or a list of su
         if g in done: model, info = _resume(run_dir, g, makers[g], done[g], setup, dls), done[g]
         else:
             model, info = _train_generation(g, makers[g], dls, seeds[g], teachers, method_cb, cbs, fit, epochs, lr, verbose, setup, **kwargs)
-            info = save_generation(run_dir, g, model, info)
+            info = on_rank0(save_generation, run_dir, g, model, info)  # distributed: rank 0 writes, every process waits
         models.append(model); infos.append(info)
         for m in models: m.cpu()  # between generations every network waits on the CPU
     dls = dls() if callable(dls) and not isinstance(dls, DataLoaders) else dls

@@ -269,6 +269,11 @@ def _broadcast(self:AFD):
     "Start every process from rank 0's discriminators and transfer layers"
     for p in [*self.discs.parameters(), *self.transfers.parameters()]: torch.distributed.broadcast(p.data, 0)
 
+@patch
+def synced(self:AFD) -> list:
+    "The owned modules, the discriminators and the transfer layers (built at the first batch): shared by every process"
+    return [self.owned, *[m for m in (self.discs, self.transfers) if m is not None]]
+
 # %% ../nbs/13_online.ipynb #c035
 @patch(as_prop=True)
 def d_scores(self:AFD) -> Tensor:
