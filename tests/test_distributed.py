@@ -48,7 +48,8 @@ def test_rank0_alone_writes_each_file_once(launch):
 
 def test_export_holds_the_student_alone(launch):
     e = launch[0]['export']
-    assert e['model'] == 'SmallCNN' and e['params'] == e['student_params'] and e['teachers'] == [None]
+    assert e['model'] == 'SmallCNN' and e['params'] == e['student_params']
+    assert all(t is None for t in e['teachers']), "a teacher was exported with the student"
 
 # Same accuracy as one process with the same global batch (64 = 2 × 32), seed, epochs and schedule. The two runs cannot be
 # identical: fastai's DistributedDL gives each process a contiguous half of the epoch's shuffled order, so the global
