@@ -236,10 +236,12 @@ class EpochLog(CSVLogger):
     "fastai's `CSVLogger` writing each fit's per-epoch table into `folder`: `history.csv`, then `history_1.csv`, … (one per generation)"
     def __init__(self, folder): super().__init__(); self.folder, self.fits = Path(folder), 0
     def before_fit(self):
-        if hasattr(self, 'gather_preds'): return
+        if hasattr(self, 'gather_preds') or rank_distrib(): return  # a distributed launch: rank 0 alone keeps the log
         self.folder.mkdir(parents=True, exist_ok=True)
         self.fname, self.fits = self.folder/(f'history_{self.fits}.csv' if self.fits else 'history.csv'), self.fits + 1
         super().before_fit()
+    def after_fit(self):
+        if not rank_distrib(): super().after_fit()
 
 class KeepBest(TrackerCallback):
     "Keep a CPU copy of the weights of the epoch with the best validation accuracy (`SaveModelCallback` in memory; the training is unchanged)"
@@ -294,7 +296,7 @@ def _run_job(job):
     folder = Path(ctx['run_dir'])/f'{m}-seed{seed}'
     keep = KeepBest() if ctx['save'] == 'best' else None
     rec = METHODS[m].run({**ctx, 'run_cbs': [EpochLog(folder), *L(keep)]}, seed)
-    return {**rec, 'files': keep_student(rec['_model'], ctx['dls'], folder, ctx['save'], keep)}
+    return {**rec, 'files': on_rank0(keep_student, rec['_model'], ctx['dls'], folder, ctx['save'], keep)}  # distributed: rank 0 writes
 
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
             n_teachers:int=3, epochs:int=10, teacher_epochs:int|None=None, lr:float=1e-2, seeds=range(5),

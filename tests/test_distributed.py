@@ -41,10 +41,13 @@ def test_rank0_alone_writes_each_file_once(launch):
     ddp = [(rank, name) for rank, name, distributed in rep['writes'] if distributed]
     assert {rank for rank, _ in ddp} == {0}, ddp
     names = [n for _, n in ddp]
-    want = ['gen0.pth', 'gen0.json', 'gen1.pth', 'gen1.json', 'teacher0.pth', 'teacher1.pth', 'teachers.json', 'report.html', 'results.json']
+    want = ['gen0.pth', 'gen0.json', 'gen1.pth', 'gen1.json', 'teacher0.pth', 'teacher1.pth', 'teachers.json', 'report.html',
+            'results.json'] + ['student.pth', 'student.pkl']*2  # the command line's runs: scratch and kd, one seed
     assert sorted(names) == sorted(want), names
     assert sorted(p.name for p in (out/'ban-ddp').iterdir()) == ['gen0.json', 'gen0.pth', 'gen1.json', 'gen1.pth']
     assert json.loads((out/'cli'/'results.json').read_text())['runs']['kd']
+    log = (out/'cli'/'runs'/'kd-seed0'/'history.csv').read_text().splitlines()  # rank 0's per-epoch log, written once
+    assert len(log) == 2 and log[0].startswith('epoch'), log
 
 def test_export_holds_the_student_alone(launch):
     e = launch[0]['export']
