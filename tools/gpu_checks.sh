@@ -5,13 +5,16 @@
 # It installs the wheels into /tmp/site, puts /tmp/site and the repo on PYTHONPATH (no editable install there), and
 # runs, each step under its own `timeout` (a hang costs that step only; the later ones still run) and all within
 # BUDGET seconds (default 500) from its start:
-#   env         nvidia-smi, versions, .ci/check_torch.py, pip check, imports of everything the steps use
+#   install     the carried wheels into /tmp/site (at most 120 s; ~15 s seen here)
+#   env         nvidia-smi, versions, .ci/check_torch.py, pip check, imports of everything the steps use (≤ 90 s)
 #   bench_gpu   benchmarks/bench_gpu.py: images/s of scratch, pFEED (loop and vmap-stacked) and AFD in fp32, bf16,
-#               bf16 + channels-last, peak memory
-#   bench_batched   P3: k = 2, 4, 8 ResNet-20 teachers stacked (vmap) against the loop, and what batched='auto' picks
-#   cuda_cells  nbdev's test runner with `--flags cuda` on the notebooks that have `#| cuda` cells, 8 workers
-#   bench_peers fasterai and torchdistill side by side with feed_nb (CIFAR and digits shapes)
-#   bench_rest  bench_kd + bench_methods, then bench_cache + bench_scaling, in whatever time is left
+#               bf16 + channels-last, peak memory (≤ 170 s)
+#   bench_batched   P3: k = 2, 4, 8 ResNet-20 teachers stacked (vmap) against the loop, what batched='auto' picks (≤ 60 s)
+#   cuda_cells  nbdev's test runner with `--flags cuda` on the notebooks that have `#| cuda` cells, 8 workers (≤ 220 s;
+#               each notebook runs whole: the six took 105 s with 2 workers on the 2 loaded CPU cores here)
+#   bench_peers fasterai and torchdistill side by side with feed_nb (CIFAR and digits shapes) (≤ 110 s)
+#   bench_kd_methods, bench_cache_scaling   the CPU benchmarks' GPU counterparts, in whatever time is left
+# A step that gets under 20 s is reported SKIPPED; the numbers are caps, and time a step does not use goes to the next.
 # What comes back in $OUT (6 files, the device returns at most 8): summary.txt (each step's exit status and seconds),
 # env.txt, cuda_cells.log, bench.log, bench.md (the tables, one section per step), gpu_util.csv (nvidia-smi every 5 s).
 #
@@ -32,7 +35,7 @@ if (( DRY )); then
   export PYTHONPATH=$ROOT  # the venv has every package; the cp312 wheels are installed below only to prove they install
 else
   PY=${PY:-python3}; BUDGET=${BUDGET:-500}; WORKERS=${WORKERS:-8}; SMOKE=()
-  NB_RE=${NB_RE:-}; CUDA_CAP=${CUDA_CAP:-200}; export PYTHONPATH=/tmp/site:$ROOT
+  NB_RE=${NB_RE:-}; CUDA_CAP=${CUDA_CAP:-220}; export PYTHONPATH=/tmp/site:$ROOT
 fi
 SUM=$OUT/summary.txt; ENVF=$OUT/env.txt; BLOG=$OUT/bench.log; MD=/tmp/gpu_checks_md
 rm -rf "$MD"; mkdir -p "$MD"; : >"$SUM"; : >"$ENVF"; : >"$BLOG"
@@ -116,8 +119,11 @@ if [[ -z $NB_RE ]]; then
 fi
 echo "cuda notebooks: $NB_RE: $(ls nbs | grep -E "$NB_RE" | tr '\n' ' ')" | tee -a "$SUM"
 cuda_cells() {
-  OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "$PY" -c 'import sys; from nbdev.test import nbdev_test; sys.argv[0] = "nbdev-test"; sys.exit(nbdev_test())' \
-    nbs --flags cuda --file-re "$NB_RE" --n-workers "$WORKERS" --timing --do-print --cell-timeout 180
+  # keyword arguments, not argv: fastcore's call_parse reads the command line only when run from a file (python -c
+  # has no __file__), so `python -c '...nbdev_test()' --flags cuda` would silently test every notebook without them
+  OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "$PY" -c 'import os; from nbdev.test import nbdev_test
+nbdev_test(path="nbs", flags="cuda", file_re=os.environ["NB_RE"], n_workers=int(os.environ["WORKERS"]), timing=True,
+           do_print=True, cell_timeout=180, cell_timing_min=15)'
 }
 export -f cuda_cells; export NB_RE WORKERS
 step cuda_cells "$CUDA_CAP" "$OUT/cuda_cells.log" cuda_cells

@@ -135,3 +135,13 @@ if total > MAX_MIB * 2**20: problems.append(f'wheels weigh {total/2**20:.1f} MiB
 if problems: sys.exit('PROBLEMS:\n' + '\n'.join(problems))
 print('OK: one version per package, every wheel py3/cp312, every requirement met where a version is known')
 EOF
+
+# the wheels install on a CPython 3.12 (the device's python3 is 3.12.3), where one is found here
+PY312=$(python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -1 || true)
+if [[ -n $PY312 ]]; then
+  d=$(mktemp -d)
+  "$PY312" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$d" .whl/*.whl 2>&1 | grep -v '^WARNING: Running pip as' || true
+  n=$(ls -d "$d"/*.dist-info 2>/dev/null | wc -l); rm -rf "$d"
+  echo "installed with $PY312 --no-index --no-deps: $n of $(ls .whl/*.whl | wc -l) wheels"
+  [[ $n == $(ls .whl/*.whl | wc -l) ]] || { echo "not every wheel installed on CPython 3.12"; exit 1; }
+else echo "no python3.12 here: the wheels' tags were checked, not an install"; fi
