@@ -24,8 +24,8 @@ __all__ = ['FEED_BETA', 'FEED_MAP', 'as_module', 'unwrap', 'find_layer', 'hook_f
            'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss', 'kd_loss', 'average_probs',
            'average_logits', 'normalize_factor', 'factor_loss', 'paper_beta', 'balance_beta', 'settle_beta',
            'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller',
-           'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params', 'synth_dls',
-           'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack', 'check_export']
+           'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params', 'same_batch_order',
+           'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack', 'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -602,6 +602,16 @@ def _as_param_lists(opt, pls):
     "`pls` in the type `opt` keeps its groups in: lists for a wrapped torch optimizer, `L`s for fastai's"
     return [list(pg) for pg in pls] if isinstance(opt, OptimWrapper) else L(pls)
 
+# %% ../nbs/00_core.ipynb #c029o
+@contextmanager
+def same_batch_order(dls:DataLoaders):
+    "Run the body, then put the shuffling generators of `dls`' loaders back as they were: the next fit sees the batches it would have"
+    dls_ = [d for dl in dls.loaders for d in dict.fromkeys((dl, _base_dl(dl)))]  # a `DistributedDL` and the loader it wraps
+    states = [(dl, dl.rng.getstate()) for dl in dls_ if isinstance(getattr(dl, 'rng', None), random.Random)]
+    try: yield
+    finally:
+        for dl, s in states: dl.rng.setstate(s)
+
 # %% ../nbs/00_core.ipynb #c030
 @patch
 def own(self:Distiller, m:nn.Module) -> nn.Module:
@@ -827,7 +837,7 @@ def _setup_stack(self:Distiller):
         return
     stack = TeacherStack(ts, layers)
     if b == 'auto':
-        x = _base_dl(self.dls.train).one_batch()[0]
+        with same_batch_order(self.dls): x = _base_dl(self.dls.train).one_batch()[0]  # timed on a real batch, order kept
         with torch.no_grad():
             if _time(stack, x) >= _time(lambda x: [t(x) for t in ts], x): return
     self._stack, self.batched_ = stack, True

@@ -96,8 +96,10 @@ def register_method(name:str, method:Method):
 def scaled_beta(ctx:dict, beta:float=500.) -> float:
     "`ctx['beta']` if given, else FEED's 500 (tuned for a 64×8×8 map, 'mean' reduction) scaled by √(n/4096) for the student's map of n elements"
     if ctx.get('beta') is not None: return ctx['beta']
-    x = ctx['dls'].one_batch()[0][:2].cpu()
-    n = feature_map(ctx['make_student'](), None, x).shape[1:].numel()
+    # called between a run's seeding and its fit: it must draw neither from the loaders' shuffling nor from torch's generator
+    with same_batch_order(ctx['dls']), torch.random.fork_rng():
+        x = ctx['dls'].valid.one_batch()[0][:2].cpu()
+        n = feature_map(ctx['make_student'](), None, x).shape[1:].numel()
     return beta*math.sqrt(n/4096)
 
 def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)

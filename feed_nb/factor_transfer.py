@@ -123,7 +123,8 @@ def train_paraphraser(teacher, # a trained network (module or `Learner`); frozen
     "Train a `Paraphraser` on the frozen `teacher`'s features with FEED eq. 1; return it (frozen) and its per-epoch loss"
     fn = _recon_fn(loss)
     check_positive(epochs, 'epochs', 'train_paraphraser', integer=True); check_positive(lr, 'lr', 'train_paraphraser')
-    with frozen(teacher, device=dls.device) as (teacher,):  # the caller's teacher: frozen while it is read, then as it was
+    # the caller's teacher: frozen while it is read, then as it was; the caller's loaders: the batch order they had
+    with frozen(teacher, device=dls.device) as (teacher,), same_batch_order(dls):
         xb = _inputs(dls.valid.one_batch(), dls.valid)
         layer = resolve_layer(teacher, layer, [x[:2] for x in xb], 'train_paraphraser: the teacher')
         x = feature_map(teacher, layer, *xb)
