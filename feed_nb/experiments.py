@@ -11,6 +11,7 @@ from fastai.callback.tracker import TrackerCallback
 from fastai.callback.progress import CSVLogger
 from fastcore.parallel import parallel
 from .core import *
+from .core import _probe_batch
 from .distributed import ddp_ctx, on_rank0
 from .data import digits_dls, REGIME
 from .models import create_model
@@ -94,13 +95,12 @@ def register_method(name:str, method:Method):
 
 # %% ../nbs/30_experiments.ipynb #c010
 def scaled_beta(ctx:dict, beta:float=500.) -> float:
-    "`ctx['beta']` if given, else FEED's 500 (tuned for a 64×8×8 map, 'mean' reduction) scaled by √(n/4096) for the student's map of n elements"
+    "`ctx['beta']` if given, else FEED's 500 (tuned for a 64×8×8 map, 'mean' reduction) carried to the student's map of n elements (`paper_beta`: ×√(n/4096))"
     if ctx.get('beta') is not None: return ctx['beta']
-    # called between a run's seeding and its fit: it must draw neither from the loaders' shuffling nor from torch's generator
-    with same_batch_order(ctx['dls']), torch.random.fork_rng():
-        x = ctx['dls'].valid.one_batch()[0][:2].cpu()
-        n = feature_map(ctx['make_student'](), None, x).shape[1:].numel()
-    return beta*math.sqrt(n/4096)
+    # called between a run's seeding and its fit: it reads the validation set (the training order stays) and builds its
+    # probe network under a forked generator (the torch stream the fit will draw from stays)
+    with torch.random.fork_rng(): n = feature_map(ctx['make_student'](), None, *[x.cpu() for x in _probe_batch(ctx['dls'])]).shape[1:].numel()
+    return paper_beta(n, beta=beta)
 
 def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)
 

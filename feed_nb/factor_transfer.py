@@ -195,15 +195,10 @@ def after_pred(self:FactorTransfer):
 def after_loss(self:FactorTransfer):
     if not self.training: return
     ce, ft = self.loss_grad, factor_loss(self.f_s, self.f_t, self.p, self.reduction)
-    if self._beta is None: self._beta = self._first_beta(ce, ft)
+    if self._beta is None: self._beta = balance_beta(ce, ft)  # auto_beta: β·L_FT = L_cls on the first batch
     self.learn.loss_grad = ce + self._beta*ft
     self.learn.loss = self.learn.loss_grad.detach()
     self.record(ce=ce, ft=ft)
-
-@patch
-def _first_beta(self:FactorTransfer, ce, ft):
-    "β with β·L_FT = L_cls on this batch (`balance_beta`)"
-    return balance_beta(ce, ft)
 
 @patch
 def teardown(self:FactorTransfer):
