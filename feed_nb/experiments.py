@@ -26,7 +26,7 @@ from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_
 
 # %% auto #0
 __all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'run_cbs',
-           'register_method', 'scaled_beta', 'cohort_method', 'generations_method', 'data_fingerprint',
+           'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds', 'generations_method', 'data_fingerprint',
            'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file', 'load_or_train_teachers', 'EpochLog',
            'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'compare', 'figure_data',
            'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'write_report',
@@ -126,14 +126,19 @@ def cohort_method(make_cb:Callable, doc:str='') -> Method:
                 'ensemble_accuracy': rec['history']['ensemble_accuracy'][-1], '_model': nets[0]}
     return Method(run, False, doc)
 
+def gen_seeds(seed:int, n:int) -> list[int]:
+    "Seeds of a lineage's `n` generations: generation 0 takes `seed` itself (it is then scratch's run of that seed), later ones 10,000 + 100·seed + k"
+    return [seed] + [10_000 + 100*seed + k for k in range(1, n)]
+
 def generations_method(make_cb:Callable, doc:str='') -> Method:
     "A `Method` training `ctx['generations']` born-again generations after the first; it reports the last against generation 0"
+    # generation 0 of seed s is seeded with s, as scratch's run of seed s: the same network, batches and fit (paired with scratch)
     def run(ctx, seed):
         n = ctx.get('generations', 2) + 1
         with tempfile.TemporaryDirectory() as d:
             start = time.perf_counter()
             tab = born_again(ctx['make_student'], ctx['dls'], n_gens=n, run_dir=d, epochs=ctx['epochs'], lr=ctx['lr'],
-                             seeds=100*seed, method_cb=make_cb(ctx), cbs=run_cbs(ctx), verbose=not ctx['quiet'])
+                             seeds=gen_seeds(seed, n), method_cb=make_cb(ctx), cbs=run_cbs(ctx), verbose=not ctx['quiet'])
             secs = time.perf_counter() - start
             last = load_generation(d, n - 1, ctx['make_student'])
         acc = [1 - e/100 for e in tab.error]

@@ -9,7 +9,8 @@ import numpy as np, pandas as pd
 from scipy import stats
 
 # %% auto #0
-__all__ = ['VERDICTS', 'verdict', 'paired_diff', 'format_diff', 'claim_row', 'claims_table']
+__all__ = ['VERDICTS', 'SAY', 'verdict', 'paired_diff', 'format_diff', 'claim_row', 'claims_table', 'seeds_needed', 'ruled_out',
+           'holm', 'holm_verdicts', 'read_claim', 'read_claims']
 
 # %% ../nbs/25_paired.ipynb #c005
 VERDICTS = ('better', 'no measurable difference', 'worse', 'too few seeds')
@@ -29,13 +30,14 @@ def paired_diff(a, # per-seed scores of the method
         raise ValueError(f"paired_diff needs two equally long, non-empty lists of per-seed scores; got {a.shape} and {b.shape}")
     if not np.isfinite(a).all() or not np.isfinite(b).all(): raise ValueError("paired_diff got a non-finite score")
     d, n = a - b, len(a)
-    mean, lo, hi, se = float(d.mean()), None, None, None
+    mean, lo, hi, se, pval = float(d.mean()), None, None, None, None
     if n > 1:
         se = float(d.std(ddof=1)/math.sqrt(n))
         h = float(stats.t.ppf((1 + conf)/2, n - 1))*se
         lo, hi = mean - h, mean + h
+        pval = float(2*stats.t.sf(abs(mean)/se, n - 1)) if se > 0 else float(mean == 0)
     return dict(diff=mean, lo=lo, hi=hi, se=se, n=n, wins=int((d > 0).sum()), losses=int((d < 0).sum()),
-                conf=conf, verdict=verdict(lo, hi))
+                conf=conf, verdict=verdict(lo, hi), p=pval)
 
 # %% ../nbs/25_paired.ipynb #c009
 def format_diff(p:dict, scale:float=100., digits:int=2) -> str:
@@ -53,6 +55,69 @@ def claim_row(claim:str, # the claim in words, e.g. 'pFEED beats KD'
     return {'claim': claim, 'paper': source, 'measured Δ (points) [95% CI]': format_diff(p),
             'wins': f"{p['wins']}/{p['n']}", 'verdict': p['verdict'], 'holds here': p['verdict'] == 'better', '_paired': p}
 
-def claims_table(rows:list) -> pd.DataFrame:
-    "The claims of a walkthrough as a table (one `claim_row` each)"
-    return pd.DataFrame([{k: v for k, v in r.items() if not k.startswith('_')} for r in rows])
+def claims_table(rows:list, holm:bool=True) -> pd.DataFrame:
+    "The claims of a walkthrough as a table (one `claim_row` each); with several rows and `holm`, a Holm-corrected verdict column too"
+    t = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith('_')} for r in rows])
+    if holm and len(rows) > 1: t[f'verdict, Holm over {len(rows)}'] = holm_verdicts(rows)
+    return t
+
+# %% ../nbs/25_paired.ipynb #c014
+def seeds_needed(p:dict, # a `paired_diff` (a pilot's)
+                 power:float=0.8, # probability that the interval excludes zero when the true difference is `p`'s mean
+                 max_n:int=1000) -> int|None:
+    "Paired seeds needed for a difference of `p`'s mean and spread to be resolved with probability `power` (None: `p` has no spread or no effect, or more than `max_n`)"
+    if p['se'] is None or p['diff'] == 0: return None
+    sd, d, a = p['se']*math.sqrt(p['n']), abs(p['diff']), 1 - p['conf']
+    if sd == 0: return 2
+    for n in range(2, max_n + 1):
+        t, nc = stats.t.ppf(1 - a/2, n - 1), d*math.sqrt(n)/sd
+        if stats.nct.sf(t, n - 1, nc) + stats.nct.cdf(-t, n - 1, nc) >= power: return n
+    return None
+
+def ruled_out(p:dict, scale:float=100., unit:str='points') -> str:
+    "What an interval excludes: 'no gain larger than +0.8 points, no loss larger than 0.3'"
+    if p['lo'] is None: return 'one seed bounds nothing'
+    f = lambda v: f"{scale*v:.2f}"
+    parts = ([f"no gain larger than +{f(p['hi'])} {unit}"] if p['hi'] > 0 else []) + ([f"no loss larger than {f(-p['lo'])} {unit}"] if p['lo'] < 0 else [])
+    return ', '.join(parts) or 'an interval of zero width'
+
+# %% ../nbs/25_paired.ipynb #c017
+def holm(ps:list, alpha:float=0.05) -> list:
+    "Holm's step-down rejections for p-values `ps` (None: not tested) at family-wise level `alpha`"
+    order = sorted((p, i) for i, p in enumerate(ps) if p is not None)
+    out, m = [None if p is None else False for p in ps], len(order)
+    for k, (p, i) in enumerate(order):
+        if p >= alpha/(m - k): break
+        out[i] = True
+    return out
+
+def holm_verdicts(rows:list) -> list:
+    "Each claim row's verdict after Holm's correction over all rows of the table"
+    ps = [r['_paired'].get('p') for r in rows]
+    alpha = 1 - rows[0]['_paired']['conf'] if rows else 0.05
+    rej = holm(ps, alpha)
+    return ['too few seeds' if r is None else ('better' if row['_paired']['diff'] > 0 else 'worse') if r else 'no measurable difference'
+            for r, row in zip(rej, rows)]
+
+# %% ../nbs/25_paired.ipynb #c020
+SAY = {'better': 'holds here', 'no measurable difference': 'not resolved: the interval includes zero',
+       'worse': 'does not hold here: the opposite is measured', 'too few seeds': 'cannot be judged from one seed'}
+
+def _seeds_clause(p:dict) -> str:
+    n = seeds_needed(p)
+    return '' if n is None else f"; an effect of this size and spread would need about {n} paired seeds (80 % power)"
+
+def read_claim(r:dict, holm_verdict:str|None=None) -> str:
+    "One claim row in words: verdict, difference and interval, wins, and what an unresolved one rules out"
+    p, v = r['_paired'], r['verdict']
+    s = f"- {r['claim']}: {SAY[v]} ({r['measured Δ (points) [95% CI]']} points, ahead on {r['wins']} seeds"
+    if v == 'no measurable difference': s += f"; {ruled_out(p)}{_seeds_clause(p)}"
+    if holm_verdict is not None and holm_verdict != v: s += f"; after Holm's correction over the table: {holm_verdict}"
+    return s + ')'
+
+def read_claims(rows:list, what:str) -> str:
+    "The claims of `rows` in words, headed by `what` (the configuration), from their verdicts and intervals"
+    hv = holm_verdicts(rows) if len(rows) > 1 else [None]*len(rows)
+    n_ok = sum(r['verdict'] == 'better' for r in rows)
+    head = f"{what}: {n_ok} of {len(rows)} claims hold ({sum(v == 'better' for v in hv) if len(rows) > 1 else n_ok} after Holm's correction)"
+    return '\n'.join([head] + [read_claim(r, h) for r, h in zip(rows, hv)])
