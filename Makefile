@@ -45,6 +45,11 @@ clean:
 # Cells flagged slow/cuda are shown but not run, as under nbdev-test; DOCS_FLAGS=slow runs them too (hours on 2 cores).
 # tools/build_docs.py installs nbconvert and jupyter-server-mathjax into the venv if missing; not part of `make test`
 DOCS_FLAGS ?=
-.PHONY: docs
+.PHONY: docs outputs
 docs: $(STAMP)
 	$(BIN)/python tools/build_docs.py --out _site --flags "$(DOCS_FLAGS)"
+
+# the committed outputs: every notebook executed in place (slow/cuda cells keep their recorded outputs), a static PNG
+# beside each plotly figure, then nbdev-clean; a reader of the repository sees them without running anything
+outputs: $(STAMP)
+	$(BIN)/python tools/execute_nbs.py nbs/index.ipynb nbs/tutorials/*.ipynb nbs/[0-9]*.ipynb
