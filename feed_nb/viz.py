@@ -4,11 +4,12 @@
 
 # %% ../nbs/20_viz.ipynb #c002
 from __future__ import annotations
-import html, math, os, re
+import base64, html, math, os, re, warnings
 from contextlib import contextmanager
 from fastai.basics import *
 from .core import *
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 import ipywidgets as widgets
@@ -18,11 +19,56 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 # %% auto #0
-__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'run_record', 'component_label', 'plot_training_curves',
-           'ensemble_curve', 'plot_ensemble_effect', 'pairwise_disagreement', 'error_correlation', 'plot_diversity',
-           'factor_views', 'plot_factors', 'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings',
-           'plot_discriminator_scores', 'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer',
-           'EnsembleExplorer', 'figures_html', 'save_html']
+__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'png_wanted', 'figure_png', 'figure_bundle', 'show',
+           'run_record', 'component_label', 'plot_training_curves', 'ensemble_curve', 'plot_ensemble_effect',
+           'pairwise_disagreement', 'error_correlation', 'plot_diversity', 'factor_views', 'plot_factors',
+           'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings', 'plot_discriminator_scores',
+           'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer', 'EnsembleExplorer', 'figures_html',
+           'save_html']
+
+# %% ../nbs/20_viz.ipynb #c005s2
+_KALEIDO = {}  # 'started' once kaleido's browser runs, or 'error': why no PNG can be drawn in this process
+
+def png_wanted() -> bool:
+    "Whether `show` draws a PNG: `FEED_NB_PNG` (1 or 0) decides; unset, yes except under nbdev-test (`IN_TEST`)"
+    v = os.environ.get('FEED_NB_PNG')
+    return v not in ('0', '') if v is not None else not os.environ.get('IN_TEST')
+
+def _start_kaleido():
+    "Start kaleido's browser once and keep it for the process (kaleido 1.x); stopped at exit"
+    import kaleido, atexit
+    if hasattr(kaleido, 'start_sync_server'):
+        kaleido.start_sync_server(silence_warnings=True)
+        atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+    _KALEIDO['started'] = True
+
+# %% ../nbs/20_viz.ipynb #c005s3
+def figure_png(fig:go.Figure, # the figure (its layout's width and height, else kaleido's 700 × 500)
+               scale:float=1., # pixels per layout pixel
+              ) -> bytes|None:
+    "`fig` as PNG bytes drawn by kaleido, or `None` where kaleido or its browser is missing (said once, as a warning)"
+    if 'error' in _KALEIDO: return None
+    try:
+        if 'started' not in _KALEIDO: _start_kaleido()
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # kaleido's notes on its server's options
+            return pio.to_image(go.Figure(fig), format='png', scale=scale)
+    except Exception as e:
+        _KALEIDO['error'] = f'{type(e).__name__}: {e}'.splitlines()[0]
+        warnings.warn(f"Figures are shown without their static PNG: kaleido could not draw one ({_KALEIDO['error']}). "
+                      "`pip install kaleido` and a Chrome or Chromium (Debian: `apt-get install chromium`) give it back.")
+
+def figure_bundle(fig:go.Figure) -> dict:
+    "Display data of `fig`: plotly's JSON (the live figure) and, where kaleido draws it, a static PNG (for viewers)"
+    fig = go.Figure(fig)
+    data = pio.renderers['plotly_mimetype'].to_mimebundle(fig.to_dict())
+    if png_wanted() and (png := figure_png(fig)) is not None: data['image/png'] = base64.b64encode(png).decode()
+    return data
+
+def show(fig:go.Figure):
+    "Display `fig` as a static PNG beside the interactive figure (no plotly.js in the notebook); plotly's own `show` outside IPython"
+    if get_ipython() is None: return go.Figure(fig).show()
+    display(figure_bundle(fig), raw=True)
 
 # %% ../nbs/20_viz.ipynb #c007
 def _num(o):
@@ -494,9 +540,9 @@ def _refresh(self:Explorer):
 
 @patch
 def _repr_mimebundle_(self:Explorer, include=None, exclude=None, **kwargs):
-    "The live widget where a kernel front end is present, else the static figure"
+    "The live widget where a kernel front end is present, else the figure as `show` displays it"
     if has_frontend(): return self.widget._repr_mimebundle_(include=include, exclude=exclude)
-    return go.Figure(self.fig)._repr_mimebundle_(include, exclude)
+    return figure_bundle(self.fig)
 
 @patch
 def show(self:Explorer):
