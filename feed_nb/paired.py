@@ -10,7 +10,7 @@ from scipy import stats
 
 # %% auto #0
 __all__ = ['VERDICTS', 'SAY', 'verdict', 'paired_diff', 'format_diff', 'claim_row', 'claims_table', 'seeds_needed', 'ruled_out',
-           'holm', 'holm_verdicts', 'read_claim', 'read_claims']
+           'plan_seeds', 'holm', 'holm_verdicts', 'read_claim', 'read_claims']
 
 # %% ../nbs/25_paired.ipynb #c005
 VERDICTS = ('better', 'no measurable difference', 'worse', 'too few seeds')
@@ -71,7 +71,8 @@ def seeds_needed(p:dict, # a `paired_diff` (a pilot's)
     if sd == 0: return 2
     for n in range(2, max_n + 1):
         t, nc = stats.t.ppf(1 - a/2, n - 1), d*math.sqrt(n)/sd
-        if stats.nct.sf(t, n - 1, nc) + stats.nct.cdf(-t, n - 1, nc) >= power: return n
+        lower = float(np.nan_to_num(stats.nct.cdf(-t, n - 1, nc)))  # scipy gives NaN for a far, negligible tail
+        if stats.nct.sf(t, n - 1, nc) + lower >= power: return n
     return None
 
 def ruled_out(p:dict, scale:float=100., unit:str='points') -> str:
@@ -80,6 +81,16 @@ def ruled_out(p:dict, scale:float=100., unit:str='points') -> str:
     f = lambda v: f"{scale*v:.2f}"
     parts = ([f"no gain larger than +{f(p['hi'])} {unit}"] if p['hi'] > 0 else []) + ([f"no loss larger than {f(-p['lo'])} {unit}"] if p['lo'] < 0 else [])
     return ', '.join(parts) or 'an interval of zero width'
+
+# %% ../nbs/25_paired.ipynb #c015b
+def plan_seeds(rows:list, # claim rows measured on the pilot seeds
+               max_n:int=20, # the budget: most paired seeds the full run may take
+               power:float=0.8) -> int:
+    "Paired seeds for the full run: the most any claim of `rows` needs for `power` (pilot mean and spread), within [pilot's n, `max_n`]"
+    pilot = max(r['_paired']['n'] for r in rows)
+    need = [seeds_needed(r['_paired'], power, max_n=max_n) for r in rows]
+    return min(max_n, max([pilot] + [max_n if n is None and r['_paired']['se'] and r['_paired']['diff'] else n or pilot
+                                      for n, r in zip(need, rows)]))
 
 # %% ../nbs/25_paired.ipynb #c017
 def holm(ps:list, alpha:float=0.05) -> list:

@@ -57,8 +57,10 @@ class Record:
         self.version, self.data = version or _version(), dict(config=self.config, fingerprint=self.fp, runs={})
         if self.path.exists():
             data = json.loads(self.path.read_text())
-            if data.get('fingerprint') != self.fp:
-                raise StaleRecord(f"{self.path} records another configuration ({_changes(data.get('config', {}), self.config)}); "
+            if not (isinstance(data, dict) and {'config', 'fingerprint', 'runs'} <= set(data)):
+                raise StaleRecord(f"{self.path} is not a record (an older format?); run the notebook's slow cell to record it again")
+            if data['fingerprint'] != self.fp:
+                raise StaleRecord(f"{self.path} records another configuration ({_changes(data['config'], self.config)}); "
                                   "run the notebook's slow cell again to record this one (or delete the file)")
             self.data = data
 

@@ -8,12 +8,13 @@ import json, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .data import digits_dls, REGIME
-from .experiments import compare, summarize, atomic_write, json_safe
+from .experiments import compare, summarize, json_safe
+from .record import Record
 from .paired import format_diff
 
 # %% auto #0
-__all__ = ['CENTRE', 'AXES', 'LABELS', 'regime_cells', 'cell_label', 'run_cell', 'regime_map', 'regime_table', 'plot_regime_map',
-           'read_axis', 'read_map']
+__all__ = ['CENTRE', 'AXES', 'LABELS', 'regime_cells', 'cell_label', 'run_cell', 'cell_key', 'map_config', 'regime_map',
+           'regime_table', 'plot_regime_map', 'read_axis', 'read_map']
 
 # %% ../nbs/32_regimes.ipynb #c005
 CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100)
@@ -45,17 +46,28 @@ def run_cell(cell:dict, methods, seeds, dls_fn=None, teacher:str='cnn-32-64-128'
     return dict(cell=cell, n_train=len(dls.train_ds), summary=summarize(res), teachers=res['teachers'],
                 methods=list(methods), seeds=list(seeds), secs=time.perf_counter() - start)
 
+def cell_key(cell:dict) -> str:
+    "A cell's key in a map's record: 'centre', or the one setting it changes ('epochs=25')"
+    return 'centre' if cell['axis'] == 'centre' else f"{cell['axis']}={cell[cell['axis']]}"
+
+def map_config(methods, seeds, centre:dict, teacher:str='cnn-32-64-128', n_teachers:int=3, **settings) -> dict:
+    "Everything that decides a map's cells but the cell itself: its record's configuration"
+    settings = {k: v for k, v in settings.items() if k not in ('dls_fn', 'teacher_dir')}
+    return dict(methods=list(methods), seeds=list(seeds), centre=centre, teacher=teacher, n_teachers=n_teachers,
+                split='digits REGIME, tune', **settings)
+
 def regime_map(methods=('kd', 'pfeed', 'ban', 'dml'), seeds=range(5), centre:dict=CENTRE, axes:dict=AXES,
-               path=None, # JSON file written after every cell; a re-run resumes from it
+               path=None, # the map's record (JSON): each cell written as it finishes; a re-run resumes from it
+               run:bool=True, # False: only read the cells `path` has recorded, train none
                verbose:bool=True, **kwargs) -> list[dict]:
-    "Run every cell of the map (`run_cell`), resuming from `path`; a list of cell results"
-    done = json.loads(Path(path).read_text()) if path and Path(path).exists() else []
+    "Run every cell of the map (`run_cell`), recorded in `path`; a list of cell results (with `run=False`: the recorded ones)"
+    rec = Record(path, map_config(methods, seeds, centre, **kwargs)) if path else None
+    if not run: return [rec[cell_key(c)] for c in regime_cells(centre, axes) if cell_key(c) in rec] if rec else []
     out = []
     for cell in regime_cells(centre, axes):
-        old = next((d for d in done if d['cell'] == cell and d['methods'] == list(methods) and d['seeds'] == list(seeds)), None)
-        out.append(old or run_cell(cell, methods, seeds, **kwargs))
-        if verbose and not old: print(f"{cell_label(cell, out[-1]['n_train']):<28} {out[-1]['secs']:7.1f} s")
-        if path: atomic_write(path, json.dumps(json_safe(out), indent=1, allow_nan=False))
+        work = lambda: json_safe(run_cell(cell, methods, seeds, **kwargs))
+        out.append(rec.run(cell_key(cell), work, verbose=False) if rec else work())
+        if verbose: print(f"{cell_label(cell, out[-1]['n_train']):<28} {out[-1]['secs']:7.1f} s")
     return out
 
 # %% ../nbs/32_regimes.ipynb #c010
