@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['StaleRecord', 'fingerprint', 'Record', 'pack', 'unpack']
+__all__ = ['StaleRecord', 'fingerprint', 'Record', 'pack', 'unpack', 'records_cost']
 
 # %% ../nbs/26_record.ipynb #c005
 class StaleRecord(Exception):
@@ -94,3 +94,18 @@ def pack(a, dtype:str='float16') -> dict:
 def unpack(d:dict) -> np.ndarray:
     "The array `pack` stored, as float32"
     return np.frombuffer(base64.b64decode(d['b64']), dtype=d['dtype']).reshape(d['shape']).astype(np.float32)
+
+# %% ../nbs/26_record.ipynb #c012
+def records_cost(paths) -> list[dict]:
+    "One row per record file in `paths` (files that are not records are skipped): runs, CPU hours and wall hours; a total last"
+    rows = []
+    for p in map(Path, paths):
+        try: data = json.loads(p.read_text())
+        except (OSError, ValueError): continue
+        if not (isinstance(data, dict) and {'config', 'fingerprint', 'runs'} <= set(data)): continue
+        runs = data['runs'].values()
+        rows.append(dict(record=p.name, runs=len(runs), cpu_hours=sum(r['cpu_s'] for r in runs)/3600,
+                         wall_hours=sum(r['wall_s'] for r in runs)/3600))
+    rows.append(dict(record='total', runs=sum(r['runs'] for r in rows), cpu_hours=sum(r['cpu_hours'] for r in rows),
+                     wall_hours=sum(r['wall_hours'] for r in rows)))
+    return rows

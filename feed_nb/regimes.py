@@ -126,4 +126,7 @@ def read_map(results:list) -> str:
         top = g.loc[g['diff'].idxmax()]
         lines.append(f"{m}: better than its baseline in {len(better)} of {len(g)} regimes ({', '.join(better) or 'none'}); "
                      f"worse in {len(worse)} ({', '.join(worse) or 'none'}); largest effect {top.interval} points in '{top.cell}'.")
+    n, k = len(t), int(t.verdict.isin(['better', 'worse']).sum())
+    lines.append(f"{n} squares, each tested at 95 %: if no method had any effect anywhere, about {0.05*n:.1f} of them would still "
+                 f"read better or worse by chance; {k} do.")
     return '\n'.join(lines)
