@@ -12,6 +12,7 @@ import difflib
 from fastai.callback.hook import hook_output, Hook, Hooks
 from fastai.vision.augment import RandTransform
 from fastai.callback.fp16 import MixedPrecision
+from fastai.callback.training import GradientAccumulation
 import fastai.callback.schedule # fit_one_cycle, lr_find
 from fastai.callback.schedule import LRFinder
 import torch.nn.functional as F
@@ -25,7 +26,8 @@ __all__ = ['FEED_BETA', 'FEED_MAP', 'as_module', 'unwrap', 'find_layer', 'hook_f
            'average_logits', 'normalize_factor', 'factor_loss', 'paper_beta', 'balance_beta', 'settle_beta',
            'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller',
            'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params', 'same_batch_order',
-           'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack', 'check_export']
+           'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack', 'check_grad_accum',
+           'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -363,6 +365,24 @@ def _setup_metrics(self:Distiller):
     mets = [ValueMetric(partial(self._epoch.get, c), c) for c in self.components]
     self.learn.metrics = self.learn.metrics + mets
     self._undo.callback(_drop_metrics, self.learn, mets)
+
+@patch
+def acc_div(self:Distiller) -> float:
+    "What fastai's `GradientAccumulation` divides this training batch's loss by (`n_acc`/batch size), 1 without it"
+    return math.prod(c.n_acc/find_bs(self.learn.yb) for c in self.learn.cbs if isinstance(c, GradientAccumulation))
+
+@patch
+def task_loss(self:Distiller) -> Tensor:
+    "This training batch's label loss as the loss function gave it: `loss_grad` before `GradientAccumulation` divided it"
+    d = self.acc_div()
+    return self.loss_grad if d == 1 else self.loss_grad*d
+
+@patch
+def set_loss(self:Distiller, loss:Tensor):
+    "Log `loss`, the batch's whole loss, and backpropagate it divided as `GradientAccumulation` divides the task loss"
+    d = self.acc_div()
+    self.learn.loss_grad = loss if d == 1 else loss/d
+    self.learn.loss = loss.detach().clone()  # its own storage: `GradientAccumulation` multiplies `loss_grad` back in place
 
 @patch
 def record(self:Distiller, **comps):
@@ -856,6 +876,52 @@ def _follow_student(self:Distiller, modules):
     for m in modules:
         if any(p.is_floating_point() and p.dtype != dtype for p in m.parameters()): m.to(dtype)
         if cl and _conv_weights(m): m.to(memory_format=torch.channels_last)
+
+# %% ../nbs/00_core.ipynb #ga1
+def _bn_eval(m, args):
+    if isinstance(m, nn.modules.batchnorm._BatchNorm): m.training = False
+
+class _LossLog(Callback):
+    "The training loss `learn.loss` of every batch (as fastai's `Recorder` reads it) and the batch size, on the CPU"
+    order = 1000
+    def before_fit(self): self.log = []
+    def after_batch(self):
+        if self.training: self.log.append((self.learn.loss.detach().float().cpu(), find_bs(self.yb)))
+    def mean(self) -> float: return float(sum(l*n for l, n in self.log)/sum(n for _, n in self.log))
+
+def _grad_accum_fit(make, seed, bs, n, lr):
+    "`make(dls)` under `seed`, fitted with SGD for one epoch of the same `n` samples in batches of `bs` (accumulated when `bs < n`)"
+    set_seed(seed, reproducible=True)
+    d = synth_dls(n=n)
+    dls = DataLoaders.from_dsets(d.train_ds, d.valid_ds, bs=bs, shuffle=False, drop_last=False, device=d.device)
+    dls.c, dls.n_in = d.c, d.n_in
+    learn = make(dls)
+    learn.opt_func, log, h = SGD, _LossLog(), nn.modules.module.register_module_forward_pre_hook(_bn_eval)
+    try:
+        with learn.no_bar(), learn.no_logging(): learn.fit(1, lr, cbs=[log] + ([GradientAccumulation(n)] if bs < n else []))
+    finally: h.remove()
+    return learn, log.mean()
+
+def _trained_state(learn) -> dict:
+    "The student's weights and those of every module its distillers train"
+    sds = [('student', learn.model)] + [(f'{type(c).__name__}.{i}', m) for c in learn.cbs if isinstance(c, Distiller)
+                                        for i, m in enumerate(c.synced())]
+    return {f'{n}: {k}': v for n, m in sds for k, v in m.state_dict().items()}
+
+def check_grad_accum(make:Callable, # `make(dls)` → a new `Learner` on `dls` with the callback(s) under test
+                     k:int=2, # batches accumulated into one step
+                     bs:int=8, # their size
+                     lr:float=0.1, seed:int=0, eps:float=1e-5):
+    "One step of fastai's `GradientAccumulation` over `k` batches equals the step on their samples as one batch: weights, trained modules, logged values"
+    (acc, acc_loss), (one, one_loss) = (_grad_accum_fit(make, seed, b, k*bs, lr) for b in (bs, k*bs))
+    got, want = _trained_state(acc), _trained_state(one)
+    test_eq(list(got), list(want))
+    for n, v in want.items():
+        err = (got[n].float() - v.float()).abs().max().item() if v.numel() else 0.
+        assert err <= eps*(1 + v.float().abs().max().item()), f"after one accumulated step, {n} differs from one step on the whole batch by {err:.3g}"
+    names = ['train_loss (per batch)', *acc.recorder.metric_names[2:-1]]  # fastai's own train_loss column is smoothed over batches
+    for n, a, b in zip(names, [acc_loss, *acc.recorder.values[-1][1:]], [one_loss, *one.recorder.values[-1][1:]]):
+        assert abs(a - b) <= eps*(1 + abs(b)), f"under GradientAccumulation the logged {n} is {a:.6g}, on the whole batch {b:.6g}"
 
 # %% ../nbs/00_core.ipynb #x1603
 import io, pickle, tempfile, types

@@ -194,10 +194,9 @@ def after_pred(self:FactorTransfer):
 @patch
 def after_loss(self:FactorTransfer):
     if not self.training: return
-    ce, ft = self.loss_grad, factor_loss(self.f_s, self.f_t, self.p, self.reduction)
+    ce, ft = self.task_loss(), factor_loss(self.f_s, self.f_t, self.p, self.reduction)
     if self._beta is None: self._beta = balance_beta(ce, ft)  # auto_beta: β·L_FT = L_cls on the first batch
-    self.learn.loss_grad = ce + self._beta*ft
-    self.learn.loss = self.learn.loss_grad.detach()
+    self.set_loss(ce + self._beta*ft)
     self.record(ce=ce, ft=ft)
 
 @patch

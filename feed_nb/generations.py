@@ -82,9 +82,8 @@ class BAN(Distiller):
 
     def after_loss(self):
         if not self.training: return
-        ce, term = self.loss_grad, self._term()
-        self.learn.loss_grad = term + ce if self.variant == 'ban+l' else term
-        self.learn.loss = self.learn.loss_grad.detach()
+        ce, term = self.task_loss(), self._term()
+        self.set_loss(term + ce if self.variant == 'ban+l' else term)
         self.record(ce=ce, **{self.components[1]: term})
 
 # %% ../nbs/14_generations.ipynb #c018

@@ -33,7 +33,6 @@ class KD(Distiller):
 
     def after_loss(self):
         if not self.training: return
-        ce, kd = self.loss_grad, soft_kd_loss(self.pred, average_probs(self.y_t, self.T), self.T)
-        self.learn.loss_grad = (1 - self.alpha)*ce + self.alpha*kd
-        self.learn.loss = self.learn.loss_grad.detach()
+        ce, kd = self.task_loss(), soft_kd_loss(self.pred, average_probs(self.y_t, self.T), self.T)
+        self.set_loss((1 - self.alpha)*ce + self.alpha*kd)
         self.record(ce=ce, kd=kd)

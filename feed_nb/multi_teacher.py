@@ -131,10 +131,9 @@ def after_pred(self:EKD):
 def after_loss(self:EKD):
     if not self.training: return
     p_t = torch.stack([y.float() for y in self.y_t]).sum(0)
-    ce_t, ce = F.cross_entropy(p_t, *self.yb), self.loss_grad
+    ce_t, ce = F.cross_entropy(p_t, *self.yb), self.task_loss()
     kd = ekd_kd_loss(list(self._hooks.stored), [y.detach() for y in self.y_t], self.T, self.t_on)
-    self.learn.loss_grad = self.alpha*ce_t + self.beta*ce + self.gamma*kd
-    self.learn.loss = self.learn.loss_grad.detach()
+    self.set_loss(self.alpha*ce_t + self.beta*ce + self.gamma*kd)
     self.record(ce_t=ce_t, ce=ce, kd=kd)
 
 # %% ../nbs/12_multi_teacher.ipynb #c026
@@ -304,10 +303,9 @@ def stack_layers(self:FEED):
 @patch
 def after_loss(self:FEED):
     if not self.training: return
-    ce, ft = self.loss_grad, pfeed_loss(*zip(*self.pairs), p=self.p, reduction=self.reduction)
+    ce, ft = self.task_loss(), pfeed_loss(*zip(*self.pairs), p=self.p, reduction=self.reduction)
     if self._beta is None: self._beta = balance_beta(ce, ft)
-    self.learn.loss_grad = ce + self._beta*ft
-    self.learn.loss = self.learn.loss_grad.detach()
+    self.set_loss(ce + self._beta*ft)
     self.record(ce=ce, ft=ft)
 
 @patch

@@ -127,8 +127,7 @@ class OnlineDistiller(Distiller):
 def logit_loss(self:OnlineDistiller):
     "Make the training loss Σ_k CE + T²·KL to k's peers, and record both parts"
     ce, kl = cohort_ce(self.pred, *self.yb), peer_kd_loss(self.pred, self.kl_pairs, self.T)
-    self.learn.loss_grad = ce + kl
-    self.learn.loss = self.learn.loss_grad.detach()
+    self.set_loss(ce + kl)
     self.record(ce=ce, kl=kl)
 
 @patch
@@ -214,6 +213,8 @@ class AFD(OnlineDistiller):
         self._adversarial_grads()
 
 # %% ../nbs/13_online.ipynb #c032
+def _add_grads(a, b): return b if a is None else a if b is None else a + b
+
 @patch
 def _adversarial_grads(self:AFD):
     "Score real (peer) and fake (own) maps; keep ∂L_D/∂D and ∂L_G/∂(G, T) without touching `p.grad`"
@@ -223,9 +224,10 @@ def _adversarial_grads(self:AFD):
     d_fake = [D(t(f[k])) for (k, l), D, t in zip(self.pairs, self.discs, self.transfers)]
     l_d = sum(lsgan_d_loss(r, o) for r, o in zip(d_real, d_fake))
     l_g = sum(lsgan_g_loss(o) for o in d_fake)
-    g_params = self._adv_params[len(self._d_params):]
-    self._grads = (torch.autograd.grad(l_d, self._d_params, retain_graph=True) +
-                   torch.autograd.grad(l_g, g_params, retain_graph=True, allow_unused=True))
+    g_params, d = self._adv_params[len(self._d_params):], self.acc_div()  # GradientAccumulation: this batch's share, as for the Learner
+    grads = (torch.autograd.grad(l_d/d, self._d_params, retain_graph=True) +
+             torch.autograd.grad(l_g/d, g_params, retain_graph=True, allow_unused=True))
+    self._grads = grads if self._grads is None else tuple(map(_add_grads, self._grads, grads))  # batches not stepped yet add up
     self.record(d=l_d, g=l_g, d_real=torch.stack([o.mean() for o in d_real]), d_fake=torch.stack([o.mean() for o in d_fake]))
 
 @patch
