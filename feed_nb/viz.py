@@ -19,12 +19,13 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 # %% auto #0
-__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'png_wanted', 'figure_png', 'figure_bundle', 'show',
-           'run_record', 'component_label', 'plot_training_curves', 'ensemble_curve', 'plot_ensemble_effect',
+__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'BOX_KINDS', 'png_wanted', 'figure_png', 'figure_bundle',
+           'show', 'run_record', 'component_label', 'plot_training_curves', 'ensemble_curve', 'plot_ensemble_effect',
            'pairwise_disagreement', 'error_correlation', 'plot_diversity', 'factor_views', 'plot_factors',
            'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings', 'plot_discriminator_scores',
-           'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer', 'EnsembleExplorer', 'figures_html',
-           'save_html']
+           'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer', 'EnsembleExplorer',
+           'plot_temperatures', 'shape_text', 'plot_diagram', 'plot_kd_setup', 'plot_ft_setup', 'plot_pfeed_setup',
+           'plot_ekd_setup', 'plot_afd_setup', 'plot_ban_setup', 'figures_html', 'save_html']
 
 # %% ../nbs/20_viz.ipynb #c005s2
 _KALEIDO = {}  # 'started' once kaleido's browser runs, or 'error': why no PNG can be drawn in this process
@@ -646,6 +647,257 @@ def update(self:EnsembleExplorer):
     "Recompute the figure for the controls' values"
     self.members.max = len(self.runs[self.run.value]['member_probs'])
     _copy_fig(self.fig, self._figure())
+
+# %% ../nbs/20_viz.ipynb #c077t2
+def plot_temperatures(logits, # N × C logits of a teacher (1 ≤ N ≤ 6 examples)
+                      images=None, # N images (N × C × H × W or N × H × W), drawn in the first column
+                      targets=None, # N true classes: their bars are red (else each row's most probable class)
+                      Ts=(1, 4, 10), # temperatures, one column each
+                      classes=None, # class names (default 0…C−1)
+                      source:str|None=None,
+                     ) -> go.Figure:
+    "softmax(z/T) of a few examples at several temperatures: one row per example, one column per T"
+    z = _tensor(logits).float()
+    if z.ndim != 2 or not 1 <= len(z) <= 6: raise ValueError(f"logits must be N × C with 1 ≤ N ≤ 6, got shape {tuple(z.shape)}")
+    names = [str(c) for c in (classes if classes is not None else range(z.shape[1]))]
+    hi = z.argmax(-1).tolist() if targets is None else _targets(targets, len(z)).tolist()
+    img = None if images is None else _tensor(images).float()
+    img = None if img is None else img.reshape(len(z), -1, *img.shape[-2:]).mean(1)
+    c0 = int(img is not None)
+    titles = [t for i in range(len(z)) for t in ([f'class {names[hi[i]]}'] if c0 else []) + [f'T = {T:g}' for T in Ts]]
+    fig = make_subplots(len(z), len(Ts) + c0, subplot_titles=titles, horizontal_spacing=.05, vertical_spacing=.3/len(z),
+                        column_widths=[.6] * c0 + [1]*len(Ts))
+    for i, zi in enumerate(z):
+        if c0:
+            fig.add_trace(go.Heatmap(z=img[i].flip(0).tolist(), colorscale='Greys', showscale=False, hoverinfo='skip'), i + 1, 1)
+            fig.update_xaxes(visible=False, row=i + 1, col=1).update_yaxes(visible=False, row=i + 1, col=1)
+        for j, T in enumerate(Ts):
+            p = F.softmax(zi/T, -1).tolist()
+            fig.add_trace(go.Bar(x=names, y=p, marker_color=['#d62728' if c == hi[i] else '#7f7f7f' for c in range(len(p))],
+                                 name=f'T = {T:g}', showlegend=False, hovertemplate=f'class %{{x}}: %{{y:.3f}}<extra>T = {T:g}</extra>'),
+                          i + 1, j + 1 + c0)
+            fig.update_yaxes(range=[0, 1], tickvals=[0, .5, 1], row=i + 1, col=j + 1 + c0)
+    what = 'A teacher’s probabilities softmax(z/T) at each T; red: ' + ('the true class' if targets is not None else 'its top class')
+    return fig.update_annotations(font_size=11).update_layout(title=_title(what, source), height=130 + 150*len(z),
+                                                             width=180 + 210*len(Ts), bargap=.15, margin=dict(t=90, l=40, r=20))
+
+# %% ../nbs/20_viz.ipynb #c077d2
+BOX_KINDS = {  # kind of box -> (fill colour, legend entry)
+    'data': ('#eeeeee', 'data and targets'),
+    'teacher': ('#9ecae1', 'frozen: no gradient, never changes'),
+    'student': ('#fdae6b', 'trained and kept (the student you export)'),
+    'module': ('#a1d99b', 'trained with the student, then dropped'),
+    'loss': ('#fc9272', 'a term of the loss'),
+}
+
+def shape_text(*dims) -> str:
+    "A tensor's shape as the diagrams write it, batch first: `shape_text(32, 2, 2)` is 'B×32×2×2'"
+    return '×'.join(['B', *(str(d) for d in dims)])
+
+def _corners(b) -> tuple:
+    x0, x1, y0, y1 = b['x'] - b['w']/2, b['x'] + b['w']/2, b['y'] - b['h']/2, b['y'] + b['h']/2
+    return [x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0]
+
+def _edge(b, p) -> tuple:
+    "Where the line from the centre of box `b` towards the point `p` leaves the box"
+    dx, dy = p[0] - b['x'], p[1] - b['y']
+    s = min(b['w']/2/abs(dx) if dx else math.inf, b['h']/2/abs(dy) if dy else math.inf)
+    return b['x'] + s*dx, b['y'] + s*dy
+
+def _box(name, b) -> dict:
+    "Box `b` with its defaults (1.8 × 0.8, kind 'data'), checked"
+    if b.get('kind', 'data') not in (*BOX_KINDS, 'group'):
+        raise ValueError(f"Box {name!r}: kind must be one of {[*BOX_KINDS, 'group']}, got {b.get('kind')!r}")
+    return {'w': 1.8, 'h': .8, 'kind': 'data', **b, 'name': name}
+
+# %% ../nbs/20_viz.ipynb #c077d3
+def _arrow(a:dict, b:dict, label:str, off:float=0.) -> list:
+    "An arrow from box `a` to box `b` (shifted sideways by `off`), and its label half-way"
+    n = math.hypot(b['x'] - a['x'], b['y'] - a['y']) or 1
+    ox, oy = -off*(b['y'] - a['y'])/n, off*(b['x'] - a['x'])/n
+    (x0, y0), (x1, y1) = _edge(a, (b['x'], b['y'])), _edge(b, (a['x'], a['y']))
+    x0, y0, x1, y1 = x0 + ox, y0 + oy, x1 + ox, y1 + oy
+    arrow = dict(x=x1, y=y1, ax=x0, ay=y0, xref='x', yref='y', axref='x', ayref='y', text='', showarrow=True,
+                 arrowhead=2, arrowsize=1.2, arrowwidth=1.4, arrowcolor='#444')
+    if not label: return [arrow]
+    return [arrow, dict(x=(x0 + x1)/2, y=(y0 + y1)/2, text=label, showarrow=False, font=dict(size=10, color='#333'),
+                        bgcolor='rgba(255,255,255,.9)')]
+
+def _draw_group(fig, b):
+    "A dashed frame around boxes that belong together, named inside its left margin"
+    xs, ys = _corners(b)
+    fig.add_shape(type='rect', x0=min(xs), x1=max(xs), y0=min(ys), y1=max(ys), line=dict(dash='dash', color='#777'), layer='below')
+    fig.add_annotation(x=min(xs) + .08, y=b['y'], text=b['text'], showarrow=False, xanchor='left', font_size=11)
+
+def _draw_box(fig, b, first:bool):
+    "A filled box (one trace, named by its kind for the legend) with its text"
+    col, legend = BOX_KINDS[b['kind']]
+    fig.add_trace(go.Scatter(x=_corners(b)[0], y=_corners(b)[1], fill='toself', fillcolor=col, mode='lines', name=legend,
+                             line=dict(color='#555', width=1), legendgroup=b['kind'], showlegend=first, meta=b['name'],
+                             hoveron='fills', hoverinfo='name'))
+    fig.add_annotation(x=b['x'], y=b['y'], text=b['text'], showarrow=False, font_size=12)
+
+def plot_diagram(boxes:dict, # name -> dict(x, y, text, kind, w=1.8, h=.8): a box centred at (x, y); kind from `BOX_KINDS` or 'group'
+                 arrows=(), # (from, to, label[, sideways offset]): an arrow between two boxes, labelled with what flows
+                 title:str='', # what the diagram shows
+                 source:str|None=None, # second title line (e.g. whose shapes these are)
+                 width:int=800, height:int=420, # the figure's size in pixels
+                ) -> go.Figure:
+    "A method's set-up as boxes (one trace each, coloured by kind, for the legend) and arrows labelled with tensor shapes"
+    bs = {k: _box(k, b) for k, b in boxes.items()}
+    if bad := [a[:2] for a in arrows if not set(a[:2]) <= set(bs)]: raise ValueError(f"Arrows between unknown boxes: {bad}; boxes: {list(bs)}")
+    fig, seen = go.Figure(), set()
+    for b in bs.values():
+        if b['kind'] == 'group': _draw_group(fig, b); continue
+        _draw_box(fig, b, b['kind'] not in seen)
+        seen.add(b['kind'])
+    for a in arrows:
+        for ann in _arrow(bs[a[0]], bs[a[1]], *a[2:]): fig.add_annotation(ann)
+    xs, ys = [v for b in bs.values() for v in _corners(b)[0]], [v for b in bs.values() for v in _corners(b)[1]]
+    ax = dict(visible=False, fixedrange=True)
+    return fig.update_layout(title=_title(title, source), width=width, height=height, plot_bgcolor='white',
+                             xaxis=dict(ax, range=[min(xs) - .15, max(xs) + .15]), yaxis=dict(ax, range=[min(ys) - .15, max(ys) + .15]),
+                             legend=dict(orientation='h', y=-.02, yanchor='top', x=0), margin=dict(l=10, r=10, t=70, b=10))
+
+# %% ../nbs/20_viz.ipynb #c077d5
+def _logits(n_classes): return f'logits {shape_text(n_classes)}'
+
+def plot_kd_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
+                  n_classes:int=10, n_teachers:int=1, T:float=4., alpha:float=.9,
+                  source:str|None=None, # whose shapes these are
+                 ) -> go.Figure:
+    "KD's set-up: frozen teacher(s) → softened targets; the student's logits meet them (KL) and the labels (CE)"
+    K, x = n_teachers, shape_text(*x_shape)
+    boxes = {'x': dict(x=.9, y=2, w=1.5, text=f'input x<br>{x}'),
+             't': dict(x=3.6, y=3.4, w=1.6, text='teacher' if K == 1 else f'{K} teachers', kind='teacher'),
+             's': dict(x=3.6, y=.8, w=1.6, text='student', kind='student'),
+             'p': dict(x=7.2, y=3.4, w=2.8, text=f'pᵗ = softmax(zᵗ/T)<br>T = {T:g}' + ('' if K == 1 else ', averaged over teachers')),
+             'y': dict(x=7.1, y=-.4, w=1.4, h=.6, text=f'labels y: {shape_text()}'),
+             'kd': dict(x=10.3, y=2.1, w=2.6, h=1, text=f'α·T²·KL(pᵗ ‖ softmax(zˢ/T))<br>α = {alpha:g}', kind='loss'),
+             'ce': dict(x=10.3, y=.3, w=2.6, text='(1 − α)·CE(zˢ, y)', kind='loss')}
+    arrows = [('x', 't', x), ('x', 's', x), ('t', 'p', f'zᵗ: {K} × {shape_text(n_classes)}' if K > 1 else 'zᵗ: ' + _logits(n_classes)),
+              ('p', 'kd', shape_text(n_classes)), ('s', 'kd', 'zˢ: ' + _logits(n_classes)), ('s', 'ce', 'zˢ'), ('y', 'ce', '')]
+    return plot_diagram(boxes, arrows, 'KD: the student learns the teacher’s softened probabilities and the labels', source)
+
+def plot_ft_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
+                  t_map=(128, 2, 2), # the teacher's feature map (C, H, W)
+                  s_map=(32, 2, 2), # the student's feature map (C, H, W)
+                  factor=(64, 2, 2), # the factor's shape: paraphrase rate k × the teacher's channels, H, W
+                  paraphraser:bool=True, # False: FEED's variant, the teacher's map is its factor
+                  n_classes:int=10,
+                  source:str|None=None,
+                 ) -> go.Figure:
+    "Factor Transfer's set-up: teacher map → paraphraser's factor; student map → translator's factor; the normalized factors compared"
+    x, f = shape_text(*x_shape), shape_text(*(factor if paraphraser else t_map))
+    boxes = {'x': dict(x=.9, y=2.1, w=1.5, text=f'input x<br>{x}'),
+             't': dict(x=3.4, y=3.5, w=1.6, text='teacher', kind='teacher'),
+             's': dict(x=3.4, y=.7, w=1.6, text='student', kind='student'),
+             'tr': dict(x=7., y=.7, w=2, text='translator<br>3 convolutions', kind='module'),
+             'ft': dict(x=10.3, y=2.1, w=2.7, h=1, text='β·‖Fᵀ/‖Fᵀ‖₂ − Fˢ/‖Fˢ‖₂‖₁', kind='loss'),
+             'ce': dict(x=10.3, y=-.6, w=2.7, h=.7, text='CE(zˢ, y)', kind='loss')}
+    arrows = [('x', 't', x), ('x', 's', x), ('s', 'tr', f'feature map<br>{shape_text(*s_map)}'), ('tr', 'ft', f'Fˢ: {f}'),
+              ('s', 'ce', 'zˢ: ' + _logits(n_classes))]
+    if paraphraser:
+        boxes['p'] = dict(x=7., y=3.5, w=2, text='paraphraser encoder<br>pre-trained, frozen', kind='teacher')
+        arrows += [('t', 'p', f'feature map<br>{shape_text(*t_map)}'), ('p', 'ft', f'Fᵀ: {f}')]
+    else: arrows += [('t', 'ft', f'Fᵀ = feature map {f}')]
+    what = 'Factor Transfer: the teacher’s factor (paraphraser) against the student’s (translator)' if paraphraser else \
+           'Factor Transfer, FEED’s variant: the teacher’s feature map is its factor'
+    return plot_diagram(boxes, arrows, what, source)
+
+def plot_pfeed_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
+                     s_map=(32, 2, 2), # the student's feature map (C, H, W)
+                     t_maps=((128, 2, 2),)*3, # each teacher's feature map (C, H, W): k teachers
+                     n_classes:int=10,
+                     source:str|None=None,
+                    ) -> go.Figure:
+    "Parallel FEED's set-up: k frozen teachers, one translator each from the student's map, one factor term each"
+    k, x = len(t_maps), shape_text(*x_shape)
+    if not 1 <= k <= 5: raise ValueError(f"plot_pfeed_setup draws 1 to 5 teachers, got {k}")
+    mid = 4.4 + 1.2*(k - 1) - .5
+    boxes = {'x': dict(x=.9, y=2.75, w=1.5, text=f'input x<br>{x}'), 's': dict(x=.9, y=-.5, w=1.5, text='student', kind='student'),
+             'ce': dict(x=3.4, y=-.5, w=1.6, h=.7, text='CE(zˢ, y)', kind='loss'),
+             'T': dict(x=mid, y=4.5, w=2.4*k + 1, h=1.1, text='each<br>sees x', kind='group'),
+             'R': dict(x=mid, y=.9, w=2.4*k + 1, h=1.1, text='each reads<br>the student’s<br>map', kind='group')}
+    arrows = [('x', 's', x), ('x', 't0', x), ('s', 'ce', 'zˢ'), ('s', 'r0', f'map {shape_text(*s_map)}')]
+    for i, m in enumerate(t_maps):
+        cx = 4.4 + 2.4*i
+        boxes |= {f't{i}': dict(x=cx, y=4.5, text=f'teacher {i+1}', kind='teacher'),
+                  f'l{i}': dict(x=cx, y=2.75, w=2.1, h=.9, text=f'β·‖x{i+1}/‖x{i+1}‖ − Fˢ{i+1}/‖Fˢ{i+1}‖‖₁', kind='loss'),
+                  f'r{i}': dict(x=cx, y=.9, text=f'translator {i+1}', kind='module')}
+        arrows += [(f't{i}', f'l{i}', f'x{i+1}: {shape_text(*m)}'), (f'r{i}', f'l{i}', f'Fˢ{i+1}: {shape_text(*m)}')]
+    return plot_diagram(boxes, arrows, f'Parallel FEED: {k} teachers, one translator each, the factor terms summed', source,
+                        width=max(800, 300 + 250*k), height=460)
+
+# %% ../nbs/20_viz.ipynb #c077d6
+def plot_ekd_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
+                   n_branches:int=3, # CompNet branches = teachers
+                   n_classes:int=10,
+                   finetune_teachers:bool=True, # EKD fine-tunes its teachers with the student (then they train, and are dropped)
+                   source:str|None=None,
+                  ) -> go.Figure:
+    "EKD's set-up: a CompNet of branches, branch i paired with teacher i; summed logits on both sides; the loss of eq. 5"
+    K, x, z, tk = n_branches, shape_text(*x_shape), _logits(n_classes), 'module' if finetune_teachers else 'teacher'
+    if not 1 <= K <= 5: raise ValueError(f"plot_ekd_setup draws 1 to 5 branches, got {K}")
+    mid, right = 4.4 + 1.2*(K - 1) - .5, 4.4 + 2.4*(K - 1) + 2.9
+    boxes = {'x': dict(x=.9, y=2.5, w=1.5, text=f'input x<br>{x}'),
+             'T': dict(x=mid, y=4.5, w=2.4*K + 1, h=1.1, text='teachers' + ('<br>(fine-<br>tuned)' if finetune_teachers else ''), kind='group'),
+             'S': dict(x=mid, y=.5, w=2.4*K + 1, h=1.1, text='CompNet:<br>the<br>student', kind='group'),
+             'Pt': dict(x=right, y=4.5, w=1.9, text='Pᵗ = Σᵢ Qᵗᵢ', kind=tk),
+             'Ps': dict(x=right, y=.5, w=1.9, text='Pˢ = Σᵢ Qˢᵢ', kind='student'),
+             'l': dict(x=right, y=2.5, w=2.5, h=1, text='α·CE(Pᵗ, y) + β·CE(Pˢ, y)<br>+ γ·ℓ(Pˢ, Pᵗ)', kind='loss')}
+    arrows = [('x', 't0', x), ('x', 'b0', x), ('T', 'Pt', 'sum'), ('S', 'Ps', 'sum'), ('Pt', 'l', ''), ('Ps', 'l', '')]
+    for i in range(K):
+        cx = 4.4 + 2.4*i
+        boxes |= {f't{i}': dict(x=cx, y=4.5, text=f'teacher {i+1}', kind=tk),
+                  f'b{i}': dict(x=cx, y=.5, text=f'branch {i+1}', kind='student'),
+                  f'l{i}': dict(x=cx, y=2.5, w=1.7, text=f'γ·ℓ(Qˢ{i+1}, Qᵗ{i+1})', kind='loss')}
+        arrows += [(f't{i}', f'l{i}', f'Qᵗ{i+1}: {z}' if i == 0 else f'Qᵗ{i+1}'), (f'b{i}', f'l{i}', f'Qˢ{i+1}: {z}' if i == 0 else f'Qˢ{i+1}')]
+    what = f'EKD: {K} branches, branch i learns from teacher i; ℓ = KL at T + MSE of the logits'
+    return plot_diagram(boxes, arrows, what, source, width=max(800, 360 + 250*K), height=460)
+
+def plot_afd_setup(n_peers:int=3, # networks in the cohort (the ring: k learns from k−1, the first from the last)
+                   f_map=(32, 2, 2), # a network's feature map (C, H, W)
+                   n_classes:int=10, T:float=3.,
+                   source:str|None=None,
+                  ) -> go.Figure:
+    "AFD's set-up: peers on a ring; discriminator k tells peer k−1's feature maps (real) from peer k's (fake); logits meet by KL"
+    K = n_peers
+    if not 2 <= K <= 6: raise ValueError(f"plot_afd_setup draws 2 to 6 peers, got {K}")
+    pos = [(5 + 3.4*math.cos(a), 2.2 + 2.1*math.sin(a)) for a in (math.pi/2 + 2*math.pi*k/K for k in range(K))]
+    boxes = {f'n{k}': dict(x=px, y=py, w=1.7, text=f'network {k+1}', kind='student') for k, (px, py) in enumerate(pos)}
+    arrows = []
+    for k in range(K):
+        l = (k - 1) % K
+        mx, my = (pos[l][0] + pos[k][0])/2, (pos[l][1] + pos[k][1])/2
+        n = math.hypot(mx - 5, my - 2.2) or 1
+        dx, dy = ((mx - 5)/n*1.3, (my - 2.2)/n*1.3) if K > 2 else ((-1)**k*2.6, 0)
+        boxes[f'd{k}'] = dict(x=mx + dx, y=my + dy, w=1.9, h=.7, text=f'D{k+1}: real or fake?', kind='module')
+        arrows += [(f'n{l}', f'n{k}', f'KL at T = {T:g}<br>{shape_text(n_classes)}' if k == 0 else 'KL', .3 if K == 2 else 0),
+                   (f'n{l}', f'd{k}', 'real' if k else f'real<br>{shape_text(*f_map)}'), (f'n{k}', f'd{k}', 'fake')]
+    what = f'AFD: {K} peers on a ring, a discriminator on each one’s feature maps; logits distilled at T = {T:g}'
+    return plot_diagram(boxes, arrows, what, source, height=480)
+
+def plot_ban_setup(n_generations:int=3, # born-again generations after generation 0
+                   n_classes:int=10,
+                   labels:bool=False, # BAN+L: each generation also learns from the labels
+                   source:str|None=None,
+                  ) -> go.Figure:
+    "BAN's set-up: a chain of generations of one architecture, each taught by the last; the ensemble of generations"
+    G = n_generations
+    if not 1 <= G <= 5: raise ValueError(f"plot_ban_setup draws 1 to 5 born-again generations, got {G}")
+    boxes = {'y': dict(x=.6, y=2.6, w=1.1, text=f'labels y<br>{shape_text()}'),
+             'e': dict(x=2.6 + 1.4*(G + 1), y=.4, w=3.6, h=.8, text=f'ensemble: the mean of p over generations 1…{G}')}
+    arrows = [('y', 'g0', 'CE')]
+    for g in range(G + 1):
+        boxes[f'g{g}'] = dict(x=2.6 + 2.8*g, y=2.6, w=1.9, h=.9, text=f'generation {g}' + ('<br>(labels only)' if g == 0 else ''),
+                              kind='student')
+        if g: arrows += [(f'g{g-1}', f'g{g}', f'p: {shape_text(n_classes)}' if g == 1 else 'p'), (f'g{g}', 'e', '')]
+    if labels:
+        boxes['y2'] = dict(x=2.6 + 1.4*(G + 1), y=4.3, w=2.6, h=.6, text='labels y (BAN+L)')
+        arrows += [('y2', f'g{g}', 'CE') for g in range(1, G + 1)]
+    what = ('BAN+L' if labels else 'BAN') + ': generation k learns from generation k−1, frozen once trained; one architecture'
+    return plot_diagram(boxes, arrows, what, source, width=max(800, 360 + 280*G), height=400)
 
 # %% ../nbs/20_viz.ipynb #c079
 def figures_html(figs:dict, # title -> figure (a `go.Figure` or `FigureWidget`)
