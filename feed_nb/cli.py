@@ -181,25 +181,36 @@ def check_network(model, dls, what:str):
     if not hasattr(y, 'shape'): raise UsageError(f"{what} returns a {type(y).__name__}, not one tensor of class scores")
     if y.shape[-1] != dls.c: raise UsageError(f"{what} predicts {y.shape[-1]} classes; the data has {dls.c}")
 
-def load_teacher_file(spec:str, dls):
-    "The teacher network of `--teacher-file spec` (a fastai export, or `ARCH=PATH`), checked against the data"
-    import torch
-    from fastai.learner import load_learner
-    from feed_nb.models import create_model
+def load_teacher_file(spec:str, dls, size:int|None=None):
+    "The teacher network of `--teacher-file spec` (a fastai export, or `ARCH=PATH`), checked against the data (`size`: the `--size` it was prepared at)"
     arch, path = parse_teacher_file(spec)
+    what = f"--teacher-file {spec}"
+    if arch is None: return _load_export(path, dls, what, size)
+    model = _load_state(arch, path, dls, what)
+    check_network(model, dls, what)
+    return model
+
+def _load_state(arch:str, path:Path, dls, what:str):
+    "The network `arch` with the state dict at `path` (loaded with `weights_only=True`: tensors only, no code runs)"
+    import torch
+    from feed_nb.models import create_model
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')  # load_learner's advice on pickles: one line on standard error per error
-            if arch is None: model = load_learner(path, cpu=True).model
-            else: model, sd = create_model(arch, dls.c, dls.n_in), torch.load(path, map_location='cpu', weights_only=True)
-        if arch is not None:
-            if why := _state_mismatch(model, sd, dls): raise UsageError(f"--teacher-file {spec}: {why}")
-            model.load_state_dict(sd)
+        model, sd = create_model(arch, dls.c, dls.n_in), torch.load(path, map_location='cpu', weights_only=True)
+        if why := _state_mismatch(model, sd, dls): raise UsageError(f"{what}: {why}")
+        model.load_state_dict(sd)
     except UsageError: raise
-    except Exception as e:
-        fit = f' (as {arch} for {dls.c} classes and {dls.n_in} input channels)' if arch else ''
-        raise UsageError(f"--teacher-file {spec} cannot be loaded{fit}: {_short(e)}") from None
-    check_network(model, dls, f"--teacher-file {spec}")
+    except Exception as e: raise UsageError(f"{what} cannot be loaded (as {arch} for {dls.c} classes and {dls.n_in} input channels): {_short(e)}") from None
+    return model
+
+def _load_export(path:Path, dls, what:str, size:int|None):
+    "The network of the fastai export at `path`, fed its own normalization and answering in the data's class order; refused when its accuracy here falls far below its accuracy through its own pipeline"
+    from fastai.learner import load_learner
+    try: learn = load_learner(path, cpu=True)  # a pickle: loading runs whatever code it holds. fastai says so on standard error; keep it visible
+    except Exception as e: raise UsageError(f"{what} cannot be loaded: {_short(e)}") from None
+    order = _class_order(_vocab(learn.dls), _vocab(dls), what)
+    model = _adapt(learn, dls, order)
+    check_network(model, dls, what)
+    _check_own_pipeline(learn, model, dls, what, order, size)
     return model
 
 TEACHER_METHODS = ('kd', 'ft', 'pfeed', 'ekd') # the methods taught by --teacher or --teacher-file
@@ -227,6 +238,74 @@ def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, method
         readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
         if readers: check_feature_map(net, dls, what, readers)
 
+# %% ../nbs/40_cli.ipynb #c010d
+def _vocab(dls) -> list|None:
+    "The class names of `dls` (a fastai `CategoryMap`), as strings; None where it has none (the digits' tensors)"
+    try: v = dls.vocab
+    except Exception: return None
+    return [str(o) for o in v] if v is not None and len(v) and isinstance(v[0], (str, int)) else None
+
+def _names(cs:list, n:int=8) -> str: return ', '.join(cs[:n]) + (f' … ({len(cs)} in all)' if len(cs) > n else '')
+
+def _class_order(own:list|None, ours:list|None, what:str) -> list|None:
+    "The export's output column of each of the data's classes; None where both orders agree or one is unknown; other class names are refused"
+    if own is None or ours is None or own == ours: return None
+    extra, lacking = [c for c in own if c not in ours], [c for c in ours if c not in own]
+    if extra or lacking:
+        raise UsageError(f"{what} was trained on other classes than the data's: " + '; '.join(
+            [f"its {_names(extra)} are not in the data"]*bool(extra) + [f"the data's {_names(lacking)} are not among its classes"]*bool(lacking)))
+    return [own.index(c) for c in ours]
+
+def _norm_stats(dls):
+    "(mean, std) of the images `dls` gives a network: its `Normalize`, else (0, 1) for pixels scaled to [0, 1]; None if it holds no image pipeline"
+    from fastai.data.transforms import Normalize, IntToFloatTensor
+    fs = getattr(getattr(dls, 'after_batch', None), 'fs', [])
+    norm = [f for f in fs if isinstance(f, Normalize) and getattr(f, 'mean', None) is not None]
+    if norm: return norm[0].mean.cpu().flatten(), norm[0].std.cpu().flatten()
+    return (0., 1.) if any(isinstance(f, IntToFloatTensor) for f in fs) else None
+
+def _adapt(learn, dls, order):
+    "The export's network fed its own normalization and answering in the data's class `order` (itself where neither differs)"
+    import torch
+    from feed_nb.models import AdaptedNet, renormalizer
+    own, ours = _norm_stats(learn.dls), _norm_stats(dls)
+    scale, shift = renormalizer(*ours, *own) if own is not None and ours is not None else (torch.ones(1), torch.zeros(1))
+    if order is None and torch.allclose(scale, torch.ones(1)) and torch.allclose(shift, torch.zeros(1)): return learn.model
+    return AdaptedNet(learn.model, scale, shift, order)
+
+def _check_own_pipeline(learn, model, dls, what:str, order, size:int|None, n:int=256):
+    "Refuse the export when its accuracy on validation images as this command prepares them falls far below its accuracy through its own pipeline"
+    accs = _pipeline_accuracies(learn, model, dls, order, n)
+    if accs is None: return
+    own, ours, k = accs
+    if own - ours > max(0.1, 2/k):
+        raise UsageError(f"{what} is {100*ours:.1f} % accurate on {k} validation images as this command prepares them, {100*own:.1f} % "
+                         f"through its own export's pipeline{_size_hint(learn, size)}; train it on this command's inputs, or give a state dict "
+                         "(ARCH=PATH) trained on them")
+
+def _pipeline_accuracies(learn, model, dls, order, n:int):
+    "The export's accuracy on up to `n` validation images through its own pipeline and through `dls`'s, and their number; None if either cannot read them"
+    import torch
+    items = list(getattr(dls.valid_ds, 'items', None) or [])
+    if not items: return None
+    items = items[::max(1, len(items)//n)][:n]
+    was = model.training
+    try:
+        with torch.no_grad():
+            ys, ours = zip(*[(y.cpu(), model.eval()(x.cpu()).argmax(-1)) for x, y in dls.test_dl(items, with_labels=True, bs=64, num_workers=0)])
+            own = [learn.model.eval()(b[0].cpu()) for b in learn.dls.test_dl(items, bs=64, num_workers=0)]
+    except Exception: return None  # not images its pipeline can read (tensors, a custom getter): nothing to compare with
+    finally: model.train(was)
+    y, own = torch.cat(ys), torch.cat(own)
+    own = (own if order is None else own[:, order]).argmax(-1)
+    return float((own == y).float().mean()), float((torch.cat(ours) == y).float().mean()), len(y)
+
+def _size_hint(learn, size:int|None) -> str:
+    "Where the export's own pipeline resizes to a square size other than `size`: say so"
+    sizes = {tuple(t.size) for t in getattr(getattr(learn.dls, 'after_item', None), 'fs', []) if isinstance(getattr(t, 'size', None), tuple)}
+    sq = [w for w, h in sizes if w == h and w != size]
+    return f" (it was trained on {sq[0]}×{sq[0]} images: try --size {sq[0]})" if size and sq else ''
+
 # %% ../nbs/40_cli.ipynb #c012
 def _main(command:Annotated[str, "run (one method and its baseline) or compare (every method)", {'choices': ['run', 'compare']}],
           method:str=None, # with run: the method to train (see the list above)
@@ -237,7 +316,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d, torchvision:resnet18, timm:NAME…
           teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
           teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
-          teacher_file:Annotated[str, "a trained teacher instead of --teacher: a fastai export (PATH.pkl) or a state dict with its architecture (ARCH=PATH.pth); repeat for an ensemble", {'action': 'append'}]=None,
+          teacher_file:Annotated[str, "a trained teacher instead of --teacher: a state dict with its architecture (ARCH=PATH.pth, loaded safely: tensors only), or a fastai export (PATH.pkl, fed its own normalization and class order; a pickle runs any code it holds when loaded: give only files you trust); repeat for an ensemble", {'action': 'append'}]=None,
           teacher_epochs:int=100, # epochs of each teacher's training (kept in OUT/teachers and reused)
           generations:int=2, # generations after the first (ban, sfeed)
           peers:int=2, # networks trained together (dml, afd)
@@ -264,7 +343,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
         rank0 = _join_launch(workers, device)
         dls = load_data(data, bs, pick_device(device), frac, valid, size)
-        given = {f: load_teacher_file(f, dls) for f in files}
+        given = {f: load_teacher_file(f, dls, size) for f in files}
         check_networks(dls, arch, teacher, given, names)
     except UsageError as e: _usage_exit(e)
     from feed_nb.experiments import compare, summarize, format_table, write_report

@@ -10,8 +10,8 @@ from .core import find_layer, count_params
 
 # %% auto #0
 __all__ = ['conv_bn', 'init_cnn_', 'BasicBlock', 'CifarResNet', 'resnet', 'PreActBlock', 'WideResNet', 'wrn', 'XBlock',
-           'ResNeXt29', 'SmallCNN', 'create_model', 'library_model', 'set_in_channels', 'classifier_layer',
-           'embeddings']
+           'ResNeXt29', 'SmallCNN', 'create_model', 'library_model', 'load_fitting', 'set_in_channels',
+           'classifier_layer', 'embeddings', 'AdaptedNet', 'renormalizer']
 
 # %% ../nbs/02_models.ipynb #c005
 def conv_bn(ni, nf, ks=3, stride=1, groups=1, act=True):
@@ -135,10 +135,12 @@ class SmallCNN(nn.Module):
 from .archs import parse_arch
 import difflib
 
-def create_model(arch:str, n_classes:int=10, n_in:int=1) -> nn.Module:
+def create_model(arch:str, n_classes:int=10, n_in:int=1,
+                 pretrained:bool=False, # a library's network (torchvision:, timm:) starts from its weights on this machine; ignored for the others
+                ) -> nn.Module:
     "Network named `arch` ('resnet20', 'wrn-16-2', 'resnext29-8x64d', 'cnn-16-32', 'torchvision:resnet18', 'timm:NAME')"
     fam, a = parse_arch(arch)
-    if fam in ('torchvision', 'timm'): return library_model(fam, a[0], n_classes, n_in)
+    if fam in ('torchvision', 'timm'): return library_model(fam, a[0], n_classes, n_in, pretrained)
     if fam == 'resnet': return CifarResNet(a[0], n_classes, n_in)
     if fam == 'wrn': return WideResNet(a[0], a[1], n_classes, n_in)
     if fam == 'resnext29': return ResNeXt29(a[0], a[1], n_classes, n_in)
@@ -146,16 +148,53 @@ def create_model(arch:str, n_classes:int=10, n_in:int=1) -> nn.Module:
 
 def library_model(lib:str, # 'torchvision' or 'timm'
                   name:str, # the library's name of a classification network ('resnet18')
-                  n_classes:int=10, n_in:int=3) -> nn.Module:
-    "The untrained network `name` of torchvision or timm (no weights downloaded), with `n_in` input channels and `n_classes` outputs"
+                  n_classes:int=10, n_in:int=3,
+                  pretrained:bool=False, # start from the library's weights, read from this machine (never downloaded)
+                 ) -> nn.Module:
+    "The network `name` of torchvision or timm, untrained or from its local weights, with `n_in` input channels and `n_classes` outputs"
     if lib == 'timm':
         import timm
         if name not in timm.list_models(): raise ValueError(f"timm has no model {name!r}{_close(name, timm.list_models())}")
-        return timm.create_model(name, pretrained=False, num_classes=n_classes, in_chans=n_in)
+        kw = dict(pretrained=True, pretrained_cfg_overlay=dict(file=str(_timm_weights(name)))) if pretrained else {}
+        return timm.create_model(name, num_classes=n_classes, in_chans=n_in, **kw)
     import torchvision
     names = torchvision.models.list_models(module=torchvision.models)  # the classification networks
     if name not in names: raise ValueError(f"torchvision has no classification model {name!r}{_close(name, names)}")
-    return set_in_channels(torchvision.models.get_model(name, weights=None, num_classes=n_classes), n_in)
+    model = set_in_channels(torchvision.models.get_model(name, weights=None, num_classes=n_classes), n_in)
+    if pretrained: load_fitting(model, torch.load(_torchvision_weights(name), map_location='cpu', weights_only=True))
+    return model
+
+def _missing_weights(what:str, where) -> ValueError:
+    return ValueError(f"the pretrained weights of {what} are not on this machine (looked for {where}); nothing is downloaded: "
+                      "copy the file there, or train from scratch (no pretrained)")
+
+def _torchvision_weights(name:str) -> Path:
+    "The local file of torchvision's default weights for `name` (where `torch.hub` keeps it), or an error saying where it should be"
+    import torchvision
+    url = torchvision.models.get_model_weights(name).DEFAULT.url
+    f = Path(torch.hub.get_dir())/'checkpoints'/Path(url).name
+    if not f.is_file(): raise _missing_weights(f'torchvision:{name}', f)
+    return f
+
+def _timm_weights(name:str) -> Path:
+    "The local file of timm's default weights for `name` (the Hugging Face cache, else `torch.hub`'s), or an error saying where it should be"
+    import timm
+    cfg = timm.models.get_pretrained_cfg(name)
+    hub, url = getattr(cfg, 'hf_hub_id', None), getattr(cfg, 'url', None)
+    if hub:
+        from huggingface_hub import try_to_load_from_cache
+        for fn in (getattr(cfg, 'hf_hub_filename', None), 'model.safetensors', 'pytorch_model.bin'):
+            if fn and isinstance(f := try_to_load_from_cache(hub, fn), str): return Path(f)
+    if url and (f := Path(torch.hub.get_dir())/'checkpoints'/Path(url).name).is_file(): return f
+    raise _missing_weights(f'timm:{name}', f"{hub} in the Hugging Face cache" if hub else (url and Path(torch.hub.get_dir())/'checkpoints'/Path(url).name))
+
+def load_fitting(model:nn.Module, sd:dict) -> list[str]:
+    "Load the tensors of `sd` whose name and shape fit `model`; the names of `model`'s tensors left as they were (a new classifier, a new first convolution)"
+    own = model.state_dict()
+    fit = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
+    if not fit: raise ValueError(f"none of the {len(sd)} tensors of the weights fit {type(model).__name__}")
+    model.load_state_dict(fit, strict=False)
+    return [k for k in own if k not in fit]
 
 def _close(name, names) -> str:
     near = difflib.get_close_matches(name, names, n=4)
@@ -189,3 +228,31 @@ def embeddings(model:nn.Module, x:Tensor) -> Tensor:
     with Hook(classifier_layer(model), lambda m, i, o: i[0], is_forward=True) as h: model(x)
     model.train(was_training)
     return h.stored
+
+# %% ../nbs/02_models.ipynb #c022
+class AdaptedNet(nn.Module):
+    "`model` fed its own normalization (this data's undone: `x·scale + shift` per channel) and answering in this data's class `order`"
+    def __init__(self, model:nn.Module, scale:Tensor, shift:Tensor, # per-channel affine map from this data's inputs to `model`'s
+                 order=None, # `model`'s output column of each of the data's classes; None: the same order
+                ):
+        super().__init__()
+        self.model = model
+        self.register_buffer('scale', torch.as_tensor(scale, dtype=torch.float32).reshape(1, -1, 1, 1))
+        self.register_buffer('shift', torch.as_tensor(shift, dtype=torch.float32).reshape(1, -1, 1, 1))
+        self.register_buffer('order', None if order is None else torch.as_tensor(order, dtype=torch.long))
+    def forward(self, x):
+        y = self.model(x*self.scale + self.shift)
+        return y if self.order is None else y[:, self.order]
+    @property
+    def feature_layer(self): return _prefixed(self.model, 'feature_layer')
+    @property
+    def classifier(self): return _prefixed(self.model, 'classifier')
+
+def _prefixed(m, attr):
+    v = getattr(m, attr, None)
+    return f'model.{v}' if isinstance(v, str) else None
+
+def renormalizer(mean_in, std_in, mean_own, std_own) -> tuple[Tensor, Tensor]:
+    "`(scale, shift)` with `x·scale + shift = (x·std_in + mean_in − mean_own)/std_own`: inputs normalized by one set of statistics, given another"
+    t = lambda v: torch.as_tensor(v, dtype=torch.float32).flatten()
+    return t(std_in)/t(std_own), (t(mean_in) - t(mean_own))/t(std_own)
