@@ -21,13 +21,13 @@ from fastai.distributed import DistributedDL
 from .distributed import launched, mean_across, broadcast_state, average_buffers # also fits fastai's DDP route to CPU processes
 
 # %% auto #0
-__all__ = ['FEED_BETA', 'FEED_MAP', 'as_module', 'unwrap', 'find_layer', 'hook_features', 'feature_candidates', 'resolve_layer',
-           'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss', 'kd_loss', 'average_probs',
+__all__ = ['FEED_BETA', 'FEED_MAP', 'FIT_EVENTS', 'as_module', 'unwrap', 'find_layer', 'hook_features', 'feature_candidates',
+           'resolve_layer', 'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss', 'kd_loss', 'average_probs',
            'average_logits', 'normalize_factor', 'factor_loss', 'paper_beta', 'balance_beta', 'settle_beta',
-           'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'Distiller',
-           'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params', 'same_batch_order',
-           'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack', 'check_grad_accum',
-           'check_export']
+           'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'GuardedCallback',
+           'Distiller', 'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params',
+           'same_batch_order', 'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack',
+           'check_grad_accum', 'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -256,9 +256,9 @@ _cancels = (CancelBatchException, CancelTrainException, CancelValidException, Ca
             CancelStepException, CancelBackwardException)
 
 class _FitGuard:
-    "Stands in for `learn._with_events` during a fit: an exception fastai does not handle runs the registered teardowns"
+    "Stands in for `learn._with_events`: an exception fastai does not handle runs the registered teardowns"
     def __init__(self, learn):
-        self.learn, self.teardowns, self.inner = learn, [], learn.__dict__.get('_with_events')
+        self.learn, self.teardowns, self.pins, self.inner = learn, [], [], learn.__dict__.get('_with_events')
         learn._with_events = self
     def __call__(self, *args):
         try: (self.inner or partial(type(self.learn)._with_events, self.learn))(*args)
@@ -268,28 +268,51 @@ class _FitGuard:
             self.remove()
             raise
     def remove(self):
-        "Give the learner its own `_with_events` back"
-        if self.learn.__dict__.get('_with_events') is not self: return
+        "Give the learner its own `_with_events` back, unless a `GuardedCallback` is still attached"
+        if self.pins or self.teardowns or self.learn.__dict__.get('_with_events') is not self: return
         if self.inner is None: del self.learn._with_events
         else: self.learn._with_events = self.inner
+
+def _guard(learn) -> _FitGuard:
+    "`learn`'s guard, placed if it has none"
+    g = learn.__dict__.get('_with_events')
+    return g if isinstance(g, _FitGuard) else _FitGuard(learn)
 
 @contextmanager
 def fit_guard(learn:Learner, teardown:Callable):
     "Inside, `teardown()` also runs when an exception fastai does not handle (KeyboardInterrupt, an error) leaves `learn`'s fit"
-    g = learn.__dict__.get('_with_events')
-    if not isinstance(g, _FitGuard): g = _FitGuard(learn)
+    g = _guard(learn)
     g.teardowns.append(teardown)
     try: yield g
     finally:
         if teardown in g.teardowns: g.teardowns.remove(teardown)
-        if not g.teardowns: g.remove()
+        g.remove()
+
+class GuardedCallback(Callback):
+    "A callback whose learner runs every fit, from `before_fit` to `after_fit`, inside its `fit_guard` while it is attached"
+    @property
+    def learn(self): return self.__dict__.get('learn')
+    @learn.setter
+    def learn(self, learn):
+        old = self.__dict__.get('learn')
+        if old is not None and old is not learn: self._unpin(old)
+        self.__dict__['learn'] = learn
+        if learn is not None: self._pin(learn)
+    def _pin(self, learn):
+        g = _guard(learn)
+        if not any(c is self for c in g.pins): g.pins.append(self)
+    def _unpin(self, learn):
+        g = learn.__dict__.get('_with_events')
+        if not isinstance(g, _FitGuard): return
+        g.pins = [c for c in g.pins if c is not self]
+        g.remove()
 
 # %% ../nbs/00_core.ipynb #c022
 def _listify_nets(ts) -> list:
     "A list of networks from one network or `Learner` (an `nn.Sequential` is one network, not a list) or a list of them"
     return [] if ts is None else list(ts) if isinstance(ts, (list, tuple, L, nn.ModuleList)) else [ts]
 
-class Distiller(Callback):
+class Distiller(GuardedCallback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
@@ -309,6 +332,7 @@ class Distiller(Callback):
 
     def before_fit(self):
         if self.learn.lock.locked(): return  # `validate`/`get_preds`, maybe inside a running fit: nothing to set up
+        self._pin(self.learn)                 # an unpickled callback: guarded from this fit on
         self.teardown()                       # whatever an interrupted earlier fit left behind
         try: self.prepare()
         except BaseException: self.teardown(); raise
@@ -691,8 +715,8 @@ _fastai_learner_state = Learner.__getstate__
 
 @patch
 def __getstate__(self:Learner):
-    "fastai's pickled state of a `Learner`, without its distillation callbacks: an exported learner is the plain student's"
-    state = {k: v for k, v in _fastai_learner_state(self).items() if not isinstance(v, Distiller)}
+    "fastai's pickled state of a `Learner`, without its distillation callbacks and fit guard: an exported learner is the plain student's"
+    state = {k: v for k, v in _fastai_learner_state(self).items() if not isinstance(v, (Distiller, _FitGuard))}
     if 'cbs' in state: state['cbs'] = L(state['cbs']).filter(lambda c: not isinstance(c, Distiller))
     return state
 
@@ -721,17 +745,19 @@ def tiny_cnn(n_in:int=1, n_classes:int=4, w:int=8) -> nn.Module:
     return _TinyCNN(n_in, n_classes, w)
 
 # %% ../nbs/00_core.ipynb #r031
+from fastai.callback.core import _inner_loop
+
+FIT_EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
+          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
+          'after_epoch', 'after_fit')  # every event of a fit that no cancellation is needed to reach
+
 class _Interrupt(Callback):
-    "Raise `KeyboardInterrupt` at `event`: in training batch `at` (`after_batch`, `after_loss`) or at the first `before_validate`"
+    "Raise `KeyboardInterrupt` at `event`, after every other callback: in training batch `at` for a batch event, else the first time"
     order = 1000
     def __init__(self, event:str, at:int=1): self.event, self.at = event, at
-    def _stop(self, event):
-        if event == self.event and (event == 'before_validate' or self.iter == self.at): raise KeyboardInterrupt(f"stopped in {event}")
-    def after_loss(self):
-        if self.training: self._stop('after_loss')
-    def after_batch(self):
-        if self.training: self._stop('after_batch')
-    def before_validate(self): self._stop('before_validate')
+    def __call__(self, event_name):
+        if event_name == self.event and (event_name not in _inner_loop or self.training and self.iter == self.at):
+            raise KeyboardInterrupt(f"stopped in {event_name}")
 
 class _OptSpy(Callback):
     "The ids of the parameters in the optimizer at the first training batch"
@@ -761,10 +787,14 @@ def _check_clean(learn, teachers, flags, ds, mets, where):
     assert learn.dls.train.dataset is ds, f"{where}: the training set is not the user's"
     test_eq([id(m) for m in learn.metrics], mets)
     assert _flags(teachers) == flags, f"{where}: the teachers' modes or requires_grad flags changed"
+    g = learn.__dict__.get('_with_events')
+    assert not isinstance(g, _FitGuard) or not g.teardowns, f"{where}: teardowns are left in the fit guard"
+    patched = [k for k, v in learn.__dict__.items() if callable(getattr(type(learn), k, None)) and not isinstance(v, _FitGuard)]
+    assert not patched, f"{where}: the learner's {', '.join(patched)} is still replaced"
 
 def check_interrupts(make:Callable, # `make()` → a new `Learner` with the callback(s) under test, on the same data and teachers each call
                      teachers=(), # the user's teachers (modules or `Learner`s) whose modes and flags must come back
-                     events=('after_batch', 'after_loss', 'before_validate'), # where the fit is stopped
+                     events=('before_fit', 'after_batch', 'after_loss', 'before_validate'), # where the fit is stopped (`FIT_EVENTS`: all)
                      seed:int=0):
     "Stop a fit with `KeyboardInterrupt` at each of `events`; check that it left nothing behind and that refits match an uninterrupted fit"
     nets = [as_module(t) for t in teachers]

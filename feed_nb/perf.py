@@ -4,6 +4,7 @@
 
 # %% ../nbs/50_performance.ipynb #c002
 from __future__ import annotations
+from contextlib import ExitStack
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.callback.channelslast import ChannelsLast
@@ -39,21 +40,38 @@ def no_host_sync(cuda:bool|None=None):
             else: setattr(torch.Tensor, n, f)
         if cuda: torch.cuda.set_sync_debug_mode(mode)
 
-class NoHostSync(Callback):
+class NoHostSync(GuardedCallback):
     "Fail a fit whose training step reads a tensor on the host (`.item()`, `.cpu()`, `bool(t)`, …); for tests and profiling"
+    _stateattrs = ('_undo',)
     def __init__(self, cuda:bool|None=None): # also CUDA's own sync detector (None: when CUDA is available)
-        self.cuda, self.steps = cuda, 0
+        self.cuda, self.steps, self._undo = cuda, 0, ExitStack()
     def before_fit(self):
-        self._orig = self.learn._do_one_batch
-        def guarded():
-            if not self.training: return self._orig()
-            with no_host_sync(self.cuda if self.cuda is not None else self.dls.device is not None and torch.device(self.dls.device).type == 'cuda'):
-                self._orig()
-            self.steps += 1
-        self.learn._do_one_batch = guarded
+        "Guard the learner's training step for this fit; `teardown` gives it back by any route out of the fit"
+        if self.learn.lock.locked(): return  # `validate`/`get_preds`, maybe inside a running fit
+        self._pin(self.learn)
+        self.teardown()  # whatever an interrupted earlier fit left
+        self._undo.enter_context(fit_guard(self.learn, self.teardown))
+        self._undo.enter_context(_replacing(self.learn, '_do_one_batch', partial(self._guarded, self.learn._do_one_batch)))
+    def _guarded(self, step):
+        if not self.training: return step()
+        with no_host_sync(self.cuda if self.cuda is not None else self.dls.device is not None and torch.device(self.dls.device).type == 'cuda'):
+            step()
+        self.steps += 1
     def after_fit(self):
-        if '_do_one_batch' in self.learn.__dict__: del self.learn._do_one_batch
-    after_cancel_fit = after_fit
+        if not self.learn.lock.locked(): self.teardown()
+    def teardown(self): self._undo.close()
+    def _init_state(self): self._undo = ExitStack()
+
+@contextmanager
+def _replacing(obj, name:str, value):
+    "`obj.name` is `value` inside; on exit, if it still is, what `obj` itself held before (or nothing: the class's own)"
+    had, old = name in obj.__dict__, obj.__dict__.get(name)
+    setattr(obj, name, value)
+    try: yield
+    finally:
+        if obj.__dict__.get(name) is value:
+            if had: setattr(obj, name, old)
+            else: delattr(obj, name)
 
 # %% ../nbs/50_performance.ipynb #c010
 class DeviceMixedPrecision(MixedPrecision):
