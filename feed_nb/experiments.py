@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_experiments.ipynb #c002
 from __future__ import annotations
-import hashlib, html, json, math, os, tempfile, time, uuid
+import hashlib, html, json, math, os, re, tempfile, time, uuid
 from copy import deepcopy
 from fastai.basics import *
 from fastai.callback.tracker import TrackerCallback
@@ -19,7 +19,7 @@ from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
 from .online import DML, AFD, cohort_learner
-from .generations import BAN, born_again, sfeed, load_generation, valid_probs
+from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum
 from .multi_teacher import student_embeddings
 from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
@@ -27,10 +27,10 @@ from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_
 # %% auto #0
 __all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'run_cbs',
            'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds', 'generations_method', 'data_fingerprint',
-           'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file', 'load_or_train_teachers', 'EpochLog',
-           'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'compare', 'figure_data',
-           'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'write_report',
-           'report_is_current', 'demo']
+           'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file', 'teacher_key', 'load_or_train_teachers',
+           'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'compare',
+           'figure_data', 'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure',
+           'write_report', 'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -209,30 +209,48 @@ def atomic_file(path, write:Callable):
 
 def _atomic_save(obj, path): atomic_file(path, partial(torch.save, obj))
 
+def teacher_key(dls:DataLoaders, arch:str, n:int, epochs:int, lr:float) -> dict:
+    "Everything that decides the teachers' weights: the training data, batch size, input size and transforms; the architecture, number, epochs, learning rate and seeds"
+    tfms = [re.sub(r", device='[^']*'", '', repr(getattr(dls.train, e))) for e in ('after_item', 'before_batch', 'after_batch')]
+    return dict(data=data_fingerprint(dls), bs=dls.train.bs, input=list(_probe_batch(dls)[0].shape[1:]), transforms=tfms,
+                arch=arch, n=n, epochs=epochs, lr=lr, seeds=[1000 + i for i in range(n)])
+
 def load_or_train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
                            folder=None, # where trained teachers are kept and looked up; None: always train
                           ) -> tuple[list, bool]:
     "The teachers for these settings, loaded from `folder` when it holds them, else trained (and saved there); and whether they were trained"
-    key = dict(data=data_fingerprint(dls), arch=arch, n=n, epochs=epochs, lr=lr, seeds=[1000 + i for i in range(n)])
     if folder is None: return train_teachers(dls, arch, n, epochs, lr, quiet), True
-    d = Path(folder)/hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    key = teacher_key(dls, arch, n, epochs, lr)
+    d = _teacher_dir(folder, key)
     loaded = _load_teachers(d, key, dls)
     if loaded is not None: return loaded, False
     teachers = train_teachers(dls, arch, n, epochs, lr, quiet)
     on_rank0(_save_teachers, teachers, d, key)  # distributed: rank 0 writes, every process waits
     return teachers, True
 
+def _teacher_dir(folder, key:dict) -> Path: return Path(folder)/hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
 def _save_teachers(teachers, d:Path, key:dict):
+    "Each teacher's weights, then `teachers.json`: the key and the weights' checksums (born_again's `weights_checksum`)"
     d.mkdir(parents=True, exist_ok=True)
-    for i, t in enumerate(teachers): _atomic_save(t.state_dict(), d/f'teacher{i}.pth')
-    atomic_write(d/'teachers.json', json.dumps(key, indent=1))
+    sds = [t.state_dict() for t in teachers]
+    for i, sd in enumerate(sds): _atomic_save(sd, d/f'teacher{i}.pth')
+    atomic_write(d/'teachers.json', json.dumps({**key, 'sha256': [weights_checksum(sd) for sd in sds]}, indent=1))
+
+def _load_teacher(path:Path, sha:str, model:nn.Module) -> nn.Module:
+    sd = torch.load(path, map_location='cpu', weights_only=True)
+    if weights_checksum(sd) != sha: raise ValueError(f"{path.name} does not match its checksum in teachers.json: it changed since it "
+                                                     "was saved, or it was copied from another teacher")
+    model.load_state_dict(sd)
+    return model
 
 def _load_teachers(d:Path, key:dict, dls):
     if not (d/'teachers.json').exists(): return None
     try:
-        if json.loads((d/'teachers.json').read_text()) != key: raise ValueError('its settings differ from these')
-        ts = [create_model(key['arch'], dls.c, dls.n_in) for _ in range(key['n'])]
-        for i, t in enumerate(ts): t.load_state_dict(torch.load(d/f'teacher{i}.pth', map_location='cpu', weights_only=True))
+        rec = json.loads((d/'teachers.json').read_text())
+        if {k: v for k, v in rec.items() if k != 'sha256'} != key: raise ValueError('its settings differ from these')
+        if len(rec.get('sha256') or []) != key['n']: raise ValueError('teachers.json records no checksum for every teacher')
+        ts = [_load_teacher(d/f'teacher{i}.pth', sha, create_model(key['arch'], dls.c, dls.n_in)) for i, sha in enumerate(rec['sha256'])]
         return [t.to(dls.device) for t in ts]
     except Exception as e:
         warn(f"The saved teachers in {d} cannot be used ({type(e).__name__}: {e}); training them again")
