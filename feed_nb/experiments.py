@@ -25,12 +25,13 @@ from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
 
 # %% auto #0
-__all__ = ['METHODS', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method', 'callbacks_method', 'run_cbs',
-           'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds', 'generations_method', 'data_fingerprint',
-           'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file', 'teacher_key', 'load_or_train_teachers',
-           'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'compare',
-           'figure_data', 'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure',
-           'write_report', 'report_is_current', 'demo']
+__all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method',
+           'callbacks_method', 'run_cbs', 'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds',
+           'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file',
+           'teacher_key', 'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student',
+           'keep_student', 'with_baselines', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize',
+           'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report',
+           'report_header', 'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -323,6 +324,12 @@ def _run_job(job):
     rec = METHODS[m].run({**ctx, 'run_cbs': [EpochLog(folder), *L(keep)]}, seed)
     return {**rec, 'files': on_rank0(keep_student, rec['_model'], ctx['dls'], folder, ctx['save'], keep)}  # distributed: rank 0 writes
 
+def data_summary(dls:DataLoaders) -> dict:
+    "What a report says of the data: split sizes, class names (an image folder's, else the class indices), input channels"
+    vocab = getattr(dls, 'vocab', None)
+    classes = [str(c) for c in vocab] if vocab is not None and len(vocab) == dls.c else [str(i) for i in range(dls.c)]
+    return dict(train=len(dls.train_ds), valid=len(dls.valid_ds), classes=classes, n_in=getattr(dls, 'n_in', None))
+
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
             n_teachers:int=3, epochs:int=10, teacher_epochs:int|None=None, lr:float=1e-2, seeds=range(5),
             quiet:bool=False,
@@ -352,7 +359,7 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
                            lr=lr, seeds=list(seeds), **settings),
                teachers=dict(params=[count_params(t) for t in teachers], trained=trained, given=teacher_models is not None,
                              **teacher_stats(teachers, dls)),
-               baselines={m: METHODS[m].baseline for m in methods}, runs={})
+               data=data_summary(dls), baselines={m: METHODS[m].baseline for m in methods}, runs={})
     jobs = [(m, ctx, s) for m in methods for s in seeds]
     recs = iter(parallel(_run_job, jobs, n_workers=workers if workers > 1 else 0, progress=workers > 1 and not quiet))
     for m in methods: res['runs'][m] = [next(recs) for _ in seeds]
@@ -386,7 +393,8 @@ def report_figures(res:dict) -> dict:
     if len(probs) > 1: figs["Pairwise disagreement of the methods' networks (seed 0)"] = plot_diversity(
         torch.stack(list(probs.values())), y, names=list(probs))
     n = fd['n_embedded']
-    figs['Embeddings (PCA of pooled features, seed 0)'] = plot_embeddings({m: (f, y[:n]) for m, f in list(fd['feats'].items())[:4]})
+    figs['Embeddings (PCA of pooled features, seed 0)'] = plot_embeddings({m: (f, y[:n]) for m, f in list(fd['feats'].items())[:4]},
+                                                                           classes=res.get('data', {}).get('classes'))
     return figs
 
 # %% ../nbs/30_experiments.ipynb #c026
@@ -450,9 +458,10 @@ def curves_figure(res:dict):
     fig.update_xaxes(title_text='epoch'); fig.update_yaxes(title_text='accuracy', row=1, col=1)
     fig.update_yaxes(title_text='cross-entropy (nats)', row=1, col=2)
     skipped = [m for m, rs in res['runs'].items() if not rs[0]['history']]
-    note = f"not drawn: {', '.join(skipped)} (trained in generations; see the table). " if skipped else ''
-    fig.update_layout(title=dict(text=f"{note}Cohorts (dml, afd): accuracy of the deployed member; their loss is the cohort's sum, not drawn",
-                                 font=dict(size=11)))
+    cohorts = [m for m, rs in res['runs'].items() if 'acc_0' in rs[0]['history']]
+    notes = ([f"not drawn: {', '.join(skipped)} (trained in generations; see the table)"] if skipped else []) + (
+        [f"cohorts ({', '.join(cohorts)}): accuracy of the deployed member; their loss is the cohort's sum, not drawn"] if cohorts else [])
+    if notes: fig.update_layout(title=dict(text='. '.join(notes), font=dict(size=11)))
     return fig
 
 def paired_figure(res:dict):
@@ -464,12 +473,18 @@ def paired_figure(res:dict):
     for r in rows:
         p = r['paired']
         fig.add_scatter(x=[100*p['diff']], y=[f"{r['method']} vs {r['baseline']}"], mode='markers', name=p['verdict'],
-                        marker=dict(color=colour[p['verdict']], size=10), showlegend=False,
+                        marker=dict(color=colour[p['verdict']], size=10), legendgroup=p['verdict'],
+                        showlegend=p['verdict'] not in {t.name for t in fig.data},
                         error_x=dict(type='data', symmetric=False, array=[100*(p['hi']-p['diff'])], arrayminus=[100*(p['diff']-p['lo'])]))
     fig.add_vline(x=0, line_dash='dash', line_color='black')
-    fig.update_layout(xaxis_title='accuracy difference to the baseline (points); green: better, red: worse, grey: no measurable difference',
-                      height=120 + 40*len(rows))
-    return fig
+    return fig.update_layout(xaxis_title='accuracy difference to the baseline (points)', legend=dict(orientation='h', y=1.02, yanchor='bottom'),
+                             yaxis=dict(autorange='reversed', automargin=True), **paired_size(len(rows)))
+
+PAIRED_ROW, PAIRED_MIN = 44, 160  # pixels of plot area per method, and at least
+def paired_size(n:int) -> dict:
+    "Height and margins of the paired-difference figure with `n` rows: a plot area of `PAIRED_ROW` pixels a row, at least `PAIRED_MIN`"
+    margin = dict(t=50, b=60, l=20, r=20)
+    return dict(height=margin['t'] + margin['b'] + max(PAIRED_MIN, PAIRED_ROW*n), margin=margin)
 
 # %% ../nbs/30_experiments.ipynb #c029
 def write_report(res:dict, out) -> tuple[Path, Path]:
@@ -479,10 +494,36 @@ def write_report(res:dict, out) -> tuple[Path, Path]:
     public.update(run_id=run_id, summary=summarize(res))
     table = format_table(public['summary']).replace('&', '&amp;').replace('<', '&lt;')
     page = figures_html(report_figures(res), title='feed_nb comparison')
-    head = f'<body>\n<h1>feed_nb comparison</h1>\n<p>run {run_id}</p>\n<pre>{table}</pre>{_files_html(res, out)}'
+    head = f'<body>\n<h1>feed_nb comparison</h1>\n{report_header(res)}\n<p>run {run_id}</p>\n<pre>{table}</pre>{_files_html(res, out)}'
     atomic_write(out/'report.html', page.replace('<head>', f'<head><meta name="feed_nb-run" content="{run_id}">', 1).replace('<body>', head, 1))
     atomic_write(out/'results.json', json.dumps(json_safe(public), indent=1, allow_nan=False))
     return out/'results.json', out/'report.html'
+
+def _teachers_text(res:dict) -> str:
+    c, t = res['config'], res.get('teachers', {})
+    if not t.get('params'): return 'none (no method here needs them)'
+    how = ('given as networks or files, not trained' if t.get('given') else
+           f"trained for {c.get('teacher_epochs')} epochs" + ('' if t.get('trained') else ' in an earlier run with the same settings, loaded'))
+    acc = ' / '.join(f'{100*a:.1f}' for a in t.get('accuracy', []))
+    return (f"{len(t['params'])} × {c.get('teacher')} ({t['params'][0]:,} parameters each), {how}; validation accuracy {acc} %"
+            + (f", ensemble {100*t['ensemble_accuracy']:.1f} %" if t.get('ensemble_accuracy') is not None else ''))
+
+def report_header(res:dict) -> str:
+    "What a comparison was run on, as HTML: data and splits, the networks, the teachers, the schedule, the seeds and settings"
+    c, d = res['config'], res.get('data', {})
+    data = c.get('data') or 'the DataLoaders given'
+    split = f"validated on the {'tuning' if c.get('valid') == 'tune' else 'report'} split" if c.get('valid') else ''
+    sizes = f"{d['train']:,} training and {d['valid']:,} validation samples, {len(d['classes'])} classes" if d else ''
+    frac = f"{100*c['frac']:g} % of the training split" if c.get('frac', 1) != 1 else ''
+    params = next((rs[0]['params'] for rs in res['runs'].values()), None)
+    settings = {k: v for k, v in c.items() if k not in _HEADER_KEYS and v is not None}
+    lines = [('data', '; '.join(s for s in (data, sizes, frac, split) if s)),
+             ('student', f"{c.get('student')}" + (f' ({params:,} parameters)' if params else '')), ('teachers', _teachers_text(res)),
+             ('schedule', f"{c.get('epochs')} epochs per network, one-cycle, maximum learning rate {c.get('lr')}"),
+             ('seeds', f"{', '.join(map(str, c.get('seeds', [])))}: paired (a method and its baseline start alike and see the same batches)"),
+             ('settings', ', '.join(f'{k} = {v}' for k, v in settings.items()) or 'the defaults')]
+    return '<dl class="feed-nb-header">\n' + '\n'.join(f'<dt>{k}</dt><dd>{html.escape(str(v))}</dd>' for k, v in lines) + '\n</dl>'
+_HEADER_KEYS = {'student', 'teacher', 'n_teachers', 'epochs', 'teacher_epochs', 'lr', 'seeds', 'data', 'valid', 'frac'}
 
 def _files_html(res:dict, out:Path) -> str:
     "Links to every run's per-epoch logs and saved student, relative to the report's folder"

@@ -13,8 +13,8 @@ from .record import Record
 from .paired import format_diff
 
 # %% auto #0
-__all__ = ['CENTRE', 'AXES', 'LABELS', 'regime_cells', 'cell_label', 'run_cell', 'cell_key', 'map_config', 'regime_map',
-           'regime_table', 'plot_regime_map', 'read_axis', 'read_map']
+__all__ = ['CENTRE', 'AXES', 'LABELS', 'MAP_YTITLE', 'regime_cells', 'cell_label', 'run_cell', 'cell_key', 'map_config',
+           'regime_map', 'regime_table', 'plot_regime_map', 'map_size', 'read_axis', 'read_map']
 
 # %% ../nbs/32_regimes.ipynb #c005
 CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100)
@@ -99,10 +99,15 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
     fig = go.Figure(go.Heatmap(z=z, x=methods, y=cells, text=text, texttemplate='%{text}', textfont=dict(size=10),
                                colorscale='RdYlGn', zmid=0, zmin=-lim, zmax=lim,
                                colorbar=dict(title='Δ accuracy<br>(points)')))
-    fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or generation 0 for ban)',
-                      yaxis_title='regime (one setting changed from the centre)', yaxis_autorange='reversed',
-                      height=140 + 60*len(cells))
-    return fig
+    return fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or generation 0 for ban)',
+                             yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(cells)))
+
+MAP_YTITLE = 'regime<br>(one setting changed<br>from the centre)'  # three short lines: a rotated title is as tall as its longest line
+def map_size(n:int) -> dict:
+    "Height and margins of a regime map of `n` rows: 60 pixels a row, never less than its y-axis title needs (≈7.5 px a character)"
+    margin = dict(t=80, b=80)
+    need = 7.5*max(len(l) for l in MAP_YTITLE.split('<br>')) + 20
+    return dict(height=margin['t'] + margin['b'] + max(need, 60*n), margin=margin)
 
 def read_axis(results:list, axis:str, axes:dict=AXES) -> str:
     "How each method's paired effect changes along `axis` (the centre included), in the axis' order"

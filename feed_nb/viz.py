@@ -19,13 +19,13 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 # %% auto #0
-__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'BOX_KINDS', 'png_wanted', 'figure_png', 'figure_bundle',
-           'show', 'run_record', 'component_label', 'plot_training_curves', 'ensemble_curve', 'plot_ensemble_effect',
-           'pairwise_disagreement', 'error_correlation', 'plot_diversity', 'factor_views', 'plot_factors',
-           'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings', 'plot_discriminator_scores',
-           'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer', 'EnsembleExplorer',
-           'plot_temperatures', 'shape_text', 'plot_diagram', 'plot_kd_setup', 'plot_ft_setup', 'plot_pfeed_setup',
-           'plot_ekd_setup', 'plot_afd_setup', 'plot_ban_setup', 'figures_html', 'save_html']
+__all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'COLORBAR', 'COLORBAR_MARGIN', 'BOX_KINDS', 'png_wanted',
+           'figure_png', 'figure_bundle', 'show', 'run_record', 'component_label', 'plot_training_curves',
+           'ensemble_curve', 'plot_ensemble_effect', 'pairwise_disagreement', 'error_correlation', 'plot_diversity',
+           'factor_views', 'plot_factors', 'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings',
+           'plot_discriminator_scores', 'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer',
+           'EnsembleExplorer', 'plot_temperatures', 'shape_text', 'plot_diagram', 'plot_kd_setup', 'plot_ft_setup',
+           'plot_pfeed_setup', 'plot_ekd_setup', 'plot_afd_setup', 'plot_ban_setup', 'figures_html', 'save_html']
 
 # %% ../nbs/20_viz.ipynb #c005s2
 _KALEIDO = {}  # 'started' once kaleido's browser runs, or 'error': why no PNG can be drawn in this process
@@ -270,9 +270,12 @@ def _diversity(member_preds_or_probs, targets, kind) -> Tensor:
     if targets is None: raise ValueError("kind='error_corr' needs the targets")
     return error_correlation(member_preds_or_probs, targets)
 
+COLORBAR = dict(x=1.01, xanchor='left', thickness=14, xpad=6)  # a colour bar right of the plot area...
+COLORBAR_MARGIN = 100  # ...inside a right margin that holds it, its ticks and its title (pixels)
+
 def _diversity_heatmap(m:Tensor, names, kind) -> go.Heatmap:
     scale = dict(colorscale='Viridis', zmin=0) if kind == 'disagreement' else dict(colorscale='RdBu_r', zmin=-1, zmax=1)
-    return go.Heatmap(z=m.numpy(), x=names, y=names, texttemplate='%{z:.2f}', colorbar_title_text=_DIV_AXES[kind][1], **scale)
+    return go.Heatmap(z=m.numpy(), x=names, y=names, texttemplate='%{z:.2f}', colorbar=dict(COLORBAR, title_text=_DIV_AXES[kind][1]), **scale)
 
 def plot_diversity(member_preds_or_probs, # K × N class ids or K × N × C probabilities
                    targets=None, # N class ids (needed for 'error_corr')
@@ -284,7 +287,7 @@ def plot_diversity(member_preds_or_probs, # K × N class ids or K × N × C prob
     m = _diversity(member_preds_or_probs, targets, kind)
     fig = go.Figure(_diversity_heatmap(m, _names(names, len(m)), kind))
     return fig.update_layout(title=_title(_DIV_AXES[kind][0], source), xaxis_title='member', yaxis_title='member',
-                             yaxis_autorange='reversed', width=700, height=460)
+                             yaxis_autorange='reversed', width=700, height=460, margin=dict(r=COLORBAR_MARGIN))
 
 # %% ../nbs/20_viz.ipynb #c032
 def _one_image(x) -> Tensor:
@@ -340,7 +343,7 @@ def factor_views(teacher, # a module or `Learner`
                 student=cpu(fac_s), diff=cpu(diff))
 
 # %% ../nbs/20_viz.ipynb #c038
-_SEQ, _DIV = dict(colorscale='Viridis', showscale=False), dict(colorscale='RdBu_r', zmid=0, colorbar=dict(len=.8))
+_SEQ, _DIV = dict(colorscale='Viridis', showscale=False), dict(colorscale='RdBu_r', zmid=0, colorbar=dict(COLORBAR, len=.8))
 
 def _factor_panels(views:dict, channel:int, paraphrased:bool) -> list:
     "(title, 2-D array or None, heat map style) per panel"
@@ -368,7 +371,8 @@ def plot_factors(views:dict, # from `factor_views`
         fig.update_yaxes(scaleanchor=f'x{i+1 if i else ""}', row=1, col=i+1)
     fig.update_xaxes(visible=False).update_yaxes(visible=False, autorange='reversed').update_annotations(font_size=13)
     what = f'Factors of one image, channel {channel}; FEED eq. 3 loss (p=1) for this image: {float(views["diff"].abs().mean()):.4g}'
-    return fig.update_layout(title=_title(what, source), height=330, width=max(760, 230*len(panels)), margin=dict(l=20, r=20))
+    return fig.update_layout(title=_title(what, source), height=330, width=max(760, 230*len(panels)) + COLORBAR_MARGIN,
+                             margin=dict(l=20, r=COLORBAR_MARGIN))
 
 # %% ../nbs/20_viz.ipynb #c044
 def _final_trace(names, curves) -> go.Scatter:
@@ -635,12 +639,12 @@ def _figure(self:EnsembleExplorer) -> go.Figure:
     fig = make_subplots(1, 2, column_widths=[.56, .44], horizontal_spacing=.14,
                         subplot_titles=[f'{METRIC_LABELS[metric]} as members are averaged', DIVERSITY[self.kind.value]])
     for t in traces: fig.add_trace(t, 1, 1)
-    fig.add_trace(div.update(colorbar_x=1.0), 1, 2)
+    fig.add_trace(div, 1, 2)
     fig.update_xaxes(xaxis, row=1, col=1).update_yaxes(title_text=METRIC_LABELS[metric], row=1, col=1)
     fig.update_xaxes(title_text='member', row=1, col=2).update_yaxes(title_text='member', autorange='reversed', row=1, col=2)
     what = f'Ensemble of the first {k} of {len(r["member_probs"])} members, run {self.run.value!r}'
     return fig.update_annotations(font_size=13).update_layout(title=_title(what, self.source), height=460, width=1000,
-                                                              legend=dict(orientation='h', y=-.28))
+                                                              legend=dict(orientation='h', y=-.28), margin=dict(r=COLORBAR_MARGIN))
 
 @patch
 def update(self:EnsembleExplorer):
