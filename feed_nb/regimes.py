@@ -14,7 +14,7 @@ from .paired import format_diff
 
 # %% auto #0
 __all__ = ['CENTRE', 'AXES', 'LABELS', 'MAP_YTITLE', 'regime_cells', 'cell_label', 'run_cell', 'cell_key', 'map_config',
-           'regime_map', 'regime_table', 'plot_regime_map', 'map_size', 'read_axis', 'read_map']
+           'regime_map', 'regime_table', 'map_rows', 'plot_regime_map', 'map_size', 'read_axis', 'read_map']
 
 # %% ../nbs/32_regimes.ipynb #c005
 CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100)
@@ -87,20 +87,48 @@ def regime_table(results:list) -> pd.DataFrame:
                              teacher_conf=r['teachers'].get('ensemble_confidence')))
     return pd.DataFrame(rows)
 
-def plot_regime_map(results:list, title:str='Paired effect of each method over its baseline, by regime (tuning split)'):
-    "Heat-map: rows the cells, columns the methods, colour the paired difference in points, text its interval and verdict"
+def _axis_order(k, v, axes:dict):
+    vs = list(axes.get(k, ()))
+    return (vs.index(v), 0) if v in vs else (len(vs), v if isinstance(v, (int, float)) else 0)
+
+def map_rows(results:list, axes:dict=AXES) -> list[tuple]:
+    "(row label, cell result): axis by axis, each axis' values in order with the centre in its place on every axis"
+    centre = next((r for r in results if r['cell']['axis'] == 'centre'), None)
+    keys = list(dict.fromkeys([k for k in axes] + [r['cell']['axis'] for r in results if r['cell']['axis'] != 'centre']))
+    rows = []
+    for k in keys:
+        cells = [r for r in results if r['cell']['axis'] == k] + ([centre] if centre else [])
+        if len(cells) < 2: continue
+        for r in sorted(cells, key=lambda r: _axis_order(k, r['cell'][k], axes)):
+            v = r['n_train'] if k == 'frac' else r['cell'][k]
+            teach = r['teachers'].get('ensemble_accuracy') if k in ('frac', 'teacher_epochs') else None
+            label = f"{LABELS.get(k, k)}: {v}{' (centre)' if r is centre else ''}"
+            rows.append((label + (f" · teachers {100*teach:.1f} %" if teach is not None else ''), r))
+    return rows or ([('centre', centre)] if centre else [])
+
+def plot_regime_map(results:list, title:str='Paired effect of each method over its baseline, by regime (tuning split)',
+                    note:str|None=None, # the settings, written under the map
+                    axes:dict=AXES):
+    "Heat-map: a row per value of each axis (the centre in its place), a column per method; colour the paired difference where it is resolved, grey where it is not"
     import plotly.graph_objects as go
-    t = regime_table(results)
-    cells, methods = list(dict.fromkeys(t.cell)), list(dict.fromkeys(t.method))
-    get = lambda c, m, k: t[(t.cell == c) & (t.method == m)][k].iloc[0] if len(t[(t.cell == c) & (t.method == m)]) else None
-    z = [[get(c, m, 'diff') for m in methods] for c in cells]
-    text = [[f"{get(c, m, 'interval')}<br>{get(c, m, 'verdict')}" if get(c, m, 'interval') else '' for m in methods] for c in cells]
-    lim = max([abs(v) for row in z for v in row if v is not None] + [0.1])
-    fig = go.Figure(go.Heatmap(z=z, x=methods, y=cells, text=text, texttemplate='%{text}', textfont=dict(size=10),
-                               colorscale='RdYlGn', zmid=0, zmin=-lim, zmax=lim,
-                               colorbar=dict(title='Δ accuracy<br>(points)')))
-    return fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or generation 0 for ban)',
-                             yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(cells)))
+    rows = map_rows(results, axes)
+    methods = list(dict.fromkeys(s['method'] for _, r in rows for s in r['summary'] if s['paired']))
+    def cell(r, m): return next((s['paired'] for s in r['summary'] if s['method'] == m and s['paired']), None)
+    grid = [[cell(r, m) for m in methods] for _, r in rows]
+    resolved = [[100*p['diff'] if p and p['verdict'] in ('better', 'worse') else None for p in row] for row in grid]
+    unresolved = [[0 if p and p['verdict'] not in ('better', 'worse') else None for p in row] for row in grid]
+    text = [[f"{format_diff(p)}<br>{p['verdict']}" if p else '' for p in row] for row in grid]
+    labels, lim = [l for l, _ in rows], max([abs(v) for row in resolved for v in row if v is not None] + [0.5])
+    fig = go.Figure([go.Heatmap(z=unresolved, x=methods, y=labels, colorscale=[[0, '#e6e6e6'], [1, '#e6e6e6']], showscale=False,
+                                text=text, texttemplate='%{text}', textfont=dict(size=10, color='#555'), hoverinfo='text'),
+                     go.Heatmap(z=resolved, x=methods, y=labels, text=text, texttemplate='%{text}', textfont=dict(size=10),
+                                colorscale='RdYlGn', zmid=0, zmin=-lim, zmax=lim, hoverinfo='text',
+                                colorbar=dict(title=dict(text='Δ accuracy<br>(points)<br>resolved only'), ticks='outside'))])
+    fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or generation 0 = scratch for ban)',
+                      yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(rows)))
+    fig.add_annotation(text='grey: the 95 % interval includes zero (not resolved), whatever its mean' + (f'<br>{note}' if note else ''),
+                       xref='paper', yref='paper', x=0, y=-0.02, yshift=-45, showarrow=False, align='left', xanchor='left', font=dict(size=10))
+    return fig
 
 MAP_YTITLE = 'regime<br>(one setting changed<br>from the centre)'  # three short lines: a rotated title is as tall as its longest line
 def map_size(n:int) -> dict:

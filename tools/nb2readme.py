@@ -1,17 +1,27 @@
 """Write README.md from nbs/index.ipynb (nbdev's own `nbdev-readme` needs Quarto, which this project does not install).
 
-Markdown cells are copied, code cells become ```python blocks; the `> summary` line stays a quote.
+Markdown cells are copied, code cells become ```python blocks followed by their committed text output (a cell whose
+source is hidden with `#| hide` but carries `#| readme-output` contributes its output alone: e.g. a table printed from a
+recorded file); the `> summary` line stays a quote.
 Usage: python tools/nb2readme.py [--check]   (--check exits 1 when README.md is out of date)
 """
 import json, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
+
+def _text_output(cell) -> str:
+    "The text a code cell printed (its streams and plain-text results), as committed"
+    texts = [''.join(o.get('text', '')) if o['output_type'] == 'stream' else ''.join(o.get('data', {}).get('text/plain', ''))
+             for o in cell.get('outputs', []) if o['output_type'] in ('stream', 'execute_result')]
+    return ''.join(texts).strip('\n')
 def render(nb_path=root/'nbs'/'index.ipynb') -> str:
     cells = json.loads(Path(nb_path).read_text())['cells']
     parts = []
     for c in cells:
         src = ''.join(c['source']).strip()
+        out = _text_output(c) if c['cell_type'] == 'code' else ''
+        if '#| readme-output' in src: parts += [f"```\n{out}\n```"] if out else []; continue
         if not src or src.startswith('#|'): continue
         parts.append(src if c['cell_type'] == 'markdown' else f"```python\n{src}\n```")
     note = '<!-- generated from nbs/index.ipynb by tools/nb2readme.py: edit the notebook, not this file -->'
