@@ -19,7 +19,7 @@ from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
 from .online import DML, AFD, cohort_learner
-from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum
+from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum, atomic_write, torch_bytes
 from .multi_teacher import student_embeddings
 from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
@@ -27,11 +27,11 @@ from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_
 # %% auto #0
 __all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method',
            'callbacks_method', 'run_cbs', 'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds',
-           'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats', 'atomic_write', 'atomic_file',
-           'teacher_key', 'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student',
-           'keep_student', 'with_baselines', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize',
-           'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report',
-           'report_header', 'report_is_current', 'demo']
+           'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats', 'teacher_key',
+           'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student',
+           'with_baselines', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize', 'format_table',
+           'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report', 'report_header',
+           'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -186,30 +186,6 @@ def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
     return dict(accuracy=[acc(p) for p, _ in probs], ensemble_accuracy=acc(ens), ensemble_confidence=float(ens.max(-1)[0].mean()))
 
 # %% ../nbs/30_experiments.ipynb #c015
-def _umask_mode(path):
-    "Give `path` the mode a newly created file gets under the user's umask (`mkstemp` makes it 0600)"
-    mask = os.umask(0); os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-def atomic_write(path, text:str):
-    "Write `text` to `path` through a temporary file in the same folder and an atomic rename"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        _umask_mode(tmp); os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-
-def atomic_file(path, write:Callable):
-    "Call `write(tmp)` on a temporary file in `path`'s folder, then rename it to `path` atomically; nothing is left if `write` fails"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.'); os.close(fd)
-    try: write(tmp); _umask_mode(tmp); os.replace(tmp, path)
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
-
-def _atomic_save(obj, path): atomic_file(path, partial(torch.save, obj))
-
 def teacher_key(dls:DataLoaders, arch:str, n:int, epochs:int, lr:float) -> dict:
     "Everything that decides the teachers' weights: the training data, batch size, input size and transforms; the architecture, number, epochs, learning rate and seeds"
     tfms = [re.sub(r", device='[^']*'", '', repr(getattr(dls.train, e))) for e in ('after_item', 'before_batch', 'after_batch')]
@@ -235,7 +211,7 @@ def _save_teachers(teachers, d:Path, key:dict):
     "Each teacher's weights, then `teachers.json`: the key and the weights' checksums (born_again's `weights_checksum`)"
     d.mkdir(parents=True, exist_ok=True)
     sds = [t.state_dict() for t in teachers]
-    for i, sd in enumerate(sds): _atomic_save(sd, d/f'teacher{i}.pth')
+    for i, sd in enumerate(sds): atomic_write(d/f'teacher{i}.pth', torch_bytes(sd))
     atomic_write(d/'teachers.json', json.dumps({**key, 'sha256': [weights_checksum(sd) for sd in sds]}, indent=1))
 
 def _load_teacher(path:Path, sha:str, model:nn.Module) -> nn.Module:
@@ -289,9 +265,9 @@ def best_weights(keep:KeepBest, model:nn.Module) -> nn.Module:
 def save_student(model:nn.Module, dls:DataLoaders, folder) -> list[Path]:
     "Write `model` into `folder` as `student.pth` (state dict) and `student.pkl` (a plain `Learner` for `load_learner`), each atomically"
     model, folder = deepcopy(model).cpu(), Path(folder)
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
-    atomic_file(folder/'student.pth', partial(torch.save, model.state_dict()))
-    atomic_file(folder/'student.pkl', learn.export)
+    learn = Learner(dls.new_empty(), model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)  # what `Learner.export` pickles
+    atomic_write(folder/'student.pth', torch_bytes(model.state_dict()))
+    atomic_write(folder/'student.pkl', torch_bytes(learn))
     return [folder/'student.pth', folder/'student.pkl']
 
 def keep_student(model:nn.Module, dls:DataLoaders, folder, save:str='last', keep:KeepBest|None=None) -> dict:

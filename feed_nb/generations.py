@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_generations.ipynb #c002
 from __future__ import annotations
-import hashlib, inspect, io, json, numbers, os, random, secrets, tempfile
+import errno, hashlib, inspect, io, json, numbers, os, random, secrets, tempfile
 import pandas as pd
 from fastai.basics import *
 from torch.utils.data import TensorDataset
@@ -14,8 +14,9 @@ from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
 
 # %% auto #0
 __all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN',
-           'weights_checksum', 'save_generation', 'finished_generations', 'load_generation', 'generation_table',
-           'valid_probs', 'method_spec', 'data_fingerprint', 'born_again', 'sfeed', 'stage_table']
+           'atomic_write', 'torch_bytes', 'weights_checksum', 'save_generation', 'finished_generations',
+           'load_generation', 'generation_table', 'valid_probs', 'method_spec', 'data_fingerprint', 'born_again',
+           'sfeed', 'stage_table']
 
 # %% ../nbs/14_generations.ipynb #c006
 def soft_ce(y_s:Tensor, p_t:Tensor) -> Tensor:
@@ -96,18 +97,32 @@ def _term(self:BAN) -> Tensor:
     return soft_ce(self.pred, self.p_t)
 
 # %% ../nbs/14_generations.ipynb #c026
-def _atomic_write(path:Path, data:bytes):
-    "Write `data` to `path` via a temporary file in the same folder renamed over it; created with the user's umask"
+def _mount(path:Path) -> Path:
+    "The mount point of the file system that holds `path`"
+    p = Path(os.path.abspath(path))
+    while not os.path.ismount(p): p = p.parent
+    return p
+
+def atomic_write(path, data:str|bytes):
+    "Write `data` to `path` via a synced temporary file in the same folder renamed over it (the user's umask); a full disk is named"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent/f'.{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp'
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask, as for any file the user creates
     try:
         with os.fdopen(fd, 'wb') as f:
-            f.write(data)
+            f.write(data.encode() if isinstance(data, str) else data)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OSError(e.errno, f"no space left on {_mount(path)} while writing {path}; the files written before it are kept") from e
         raise
+
+def torch_bytes(obj) -> bytes:
+    "What `torch.save(obj)` writes, in memory: `atomic_write` then writes it (torch reports a full disk as a bare RuntimeError)"
+    buf = io.BytesIO(); torch.save(obj, buf)
+    return buf.getvalue()
 
 def weights_checksum(state_dict:dict) -> str:
     "SHA-256 of a `state_dict`'s names, dtypes, shapes and values"
@@ -122,11 +137,10 @@ def save_generation(run_dir, gen:int, model:nn.Module, info:dict) -> dict:
     "Checkpoint generation `gen` atomically: its weights, then the JSON `info` (plus the weights' checksum) that marks it finished"
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    sd, buf = model.state_dict(), io.BytesIO()
-    torch.save(sd, buf)
+    sd = model.state_dict()
     info = {**info, 'sha256': weights_checksum(sd)}
-    _atomic_write(run_dir/f'gen{gen}.pth', buf.getvalue())
-    _atomic_write(run_dir/f'gen{gen}.json', json.dumps(info, indent=1).encode())
+    atomic_write(run_dir/f'gen{gen}.pth', torch_bytes(sd))
+    atomic_write(run_dir/f'gen{gen}.json', json.dumps(info, indent=1))
     return info
 
 # %% ../nbs/14_generations.ipynb #c027

@@ -48,7 +48,7 @@ def _spy(mod, name, arg=0):
     f = getattr(mod, name)
     def spied(*a, **k): WRITES.append((RANK, Path(a[arg]).name, os.environ['WORLD_SIZE'] != '1')); return f(*a, **k)
     setattr(mod, name, spied)
-for _m, _n in ((G, '_atomic_write'), (E, 'atomic_write'), (E, 'atomic_file')): _spy(_m, _n)
+for _m, _n in ((G, 'atomic_write'), (E, 'atomic_write')): _spy(_m, _n)
 
 def dls_for(bs): return digits_dls(bs=bs, device=DEV, frac=args.frac)
 
