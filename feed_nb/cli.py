@@ -221,22 +221,26 @@ def _build(opt:str, arch:str, dls):
     try: return create_model(arch, dls.c, dls.n_in)
     except ValueError as e: raise UsageError(f"{opt} {arch}: {e}") from None
 
-def check_feature_map(model, dls, what:str, methods:list):
-    "`model`'s feature map must be found (declared, or found on the data) for the feature-level `methods`"
+def check_feature_map(model, dls, what:str, methods:list, size:int|None=None):
+    "`model`'s feature map must be found (declared, or found on the data) for the feature-level `methods`; a 1×1 map is pointed out in one line"
     from feed_nb.factor_transfer import feature_map
-    try: feature_map(model, None, dls.valid.one_batch()[0][:2].cpu())
+    try: f = feature_map(model, None, dls.valid.one_batch()[0][:2].cpu())
     except ValueError as e:
         raise UsageError(f"{what}: {', '.join(methods)} read its feature map, which cannot be found ({str(e).split('. Valid names')[0][:200]})") from None
+    if tuple(f.shape[-2:]) == (1, 1):
+        fix = f"larger images (an ImageNet network halves them five times: try --size 224)" if size else 'an earlier layer (in Python: student_layer=, teacher_layer=)'
+        print(f"feed_nb: note: {what} ends in a 1×1 feature map ({'×'.join(map(str, f.shape[1:]))}{f' at --size {size}' if size else ''}): "
+              f"{', '.join(methods)} would match pooled vectors, not maps; use {fix}", file=sys.stderr)
 
-def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, methods=()):
-    "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it"
+def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, methods=(), size:int|None=None):
+    "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it (`size`: image data's --size)"
     nets = {f'--arch {arch}': _build('--arch', arch, dls)}
     if given: nets.update({f'--teacher-file {s}': m for s, m in given.items()})
     elif any(m in TEACHER_METHODS for m in methods): nets[f'--teacher {teacher}'] = _build('--teacher', teacher, dls)
     for i, (what, net) in enumerate(nets.items()):
         check_network(net, dls, what)
         readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
-        if readers: check_feature_map(net, dls, what, readers)
+        if readers: check_feature_map(net, dls, what, readers, size)
 
 # %% ../nbs/40_cli.ipynb #c010d
 def _vocab(dls) -> list|None:
@@ -344,7 +348,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         rank0 = _join_launch(workers, device)
         dls = load_data(data, bs, pick_device(device), frac, valid, size)
         given = {f: load_teacher_file(f, dls, size) for f in files}
-        check_networks(dls, arch, teacher, given, names)
+        check_networks(dls, arch, teacher, given, names, None if data == 'digits' else size)
     except UsageError as e: _usage_exit(e)
     from feed_nb.experiments import compare, summarize, format_table, write_report
     label = ', '.join(files) or teacher

@@ -102,19 +102,25 @@ def _probe_shapes(model:nn.Module, xb) -> list:
     return order
 
 def _nested_in_block(n:str, recs:list) -> bool:
-    "Whether module `n` sits inside a block that gives back a map of its own input's shape (squeeze-and-excitation)"
-    return any(n.startswith(a + '.') and si is not None and si == so and len(so) == 4 for a, _, si, so in recs)
+    "Whether module `n` sits inside a block with weights of its own that gives back a map of its input's shape (squeeze-and-excitation); a weightless wrapper around a pool (timm's `SelectAdaptivePool2d` on a map already 1×1) is none"
+    return any(n.startswith(a + '.') and si is not None and si == so and len(so) == 4 and _has_weights(m) for a, m, si, so in recs)
+
+def _has_weights(m:nn.Module) -> bool: return next(m.parameters(), None) is not None
+
+def _is_pool(m:nn.Module) -> bool:
+    "An adaptive pooling: torch's, or a library's by its name (timm's `FastAdaptiveAvgPool`, `AdaptiveAvgMaxPool2d`, …)"
+    return isinstance(m, _pools) or (not _has_weights(m) and re.fullmatch(r'\w*Adaptive\w*Pool\w*', type(m).__name__) is not None)
 
 def _global_pool(r, recs) -> bool:
     n, m, si, so = r
-    pooled = (isinstance(m, _pools) and so is not None and so[-2:] == (1, 1)) or so is None or len(so) != 4
+    pooled = (_is_pool(m) and so is not None and so[-2:] == (1, 1)) or so is None or len(so) != 4
     return pooled and not _nested_in_block(n, recs)
 
 def feature_candidates(model:nn.Module, *xb) -> list:
     "(name, C×H×W) of the modules of `model` whose output is a 4-D map computed before global pooling, in order (one probe forward on `xb`)"
     recs = _probe_shapes(model, xb)
     end = next((i for i, r in enumerate(recs) if _global_pool(r, recs)), len(recs))
-    return [(n, so[1:]) for n, m, si, so in recs[:end] if not isinstance(m, _pools)]
+    return [(n, so[1:]) for n, m, si, so in recs[:end] if not _is_pool(m)]
 
 def resolve_layer(model:nn.Module, # the network
                   layer, # a module or a name (returned as given), or None
@@ -129,8 +135,9 @@ def resolve_layer(model:nn.Module, # the network
     if not cands: raise ValueError(f"{who or type(unwrap(model)).__name__}: no module of {type(unwrap(model)).__name__} outputs a 4-D "
                                    f"feature map before global pooling on inputs of shape {_shape(xb[0])}; pass `{arg}`")
     n, s = cands[-1]
+    flat = f" — a 1×1 map, a pooled vector: use larger inputs or pass {arg}= an earlier layer" if tuple(s[-2:]) == (1, 1) else ''
     if who: print(f"{who}: feature layer {n!r} ({type(unwrap(model).get_submodule(n)).__name__}, {'×'.join(map(str, s))}), "
-                  f"the last 4-D map before global pooling; pass {arg}= to choose another")
+                  f"the last 4-D map before global pooling; pass {arg}= to choose another{flat}")
     return n
 
 # %% ../nbs/00_core.ipynb #c011

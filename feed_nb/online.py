@@ -10,6 +10,7 @@ from fastai.basics import *
 from fastai.callback.hook import hook_output
 from .core import *
 from .core import _probe_batch
+from .factor_transfer import match_spatial
 from .models import conv_bn
 
 # %% auto #0
@@ -186,6 +187,7 @@ class AFD(OnlineDistiller):
                  layers=None, # each network's feature layer (one for all, or a list); None: its `feature_layer`, else the last 4-D map before pooling
                  adv_decay=(0.25, 0.5), # fractions of training after which the adversarial lr drops ×0.1 (paper: 75, 150 of 300)
                  nf:int|None=None, # discriminators' hidden channels (None: the feature map's)
+                 spatial:str='error', # peers' maps of different H×W: 'error', or 'interpolate' (area-resize to the smaller grid, as FT and FEED)
                 ):
         check_choice(cyclic, 'cyclic', (True, False), 'AFD')
         super().__init__(T, cyclic if kl_cyclic is None else kl_cyclic)
@@ -193,7 +195,8 @@ class AFD(OnlineDistiller):
         check_nonneg(adv_wd, 'adv_wd', 'AFD', "the adversarial update's weight decay (AFD: 0.1)")
         for m in adv_decay: check_fraction(m, 'adv_decay', 'AFD', 'fractions of training after which adv_lr drops ×0.1 (AFD: 0.25, 0.5)')
         if nf is not None: check_positive(nf, 'nf', 'AFD', integer=True)
-        store_attr('cyclic,adv_lr,adv_wd,layers,adv_decay,nf')
+        check_choice(spatial, 'spatial', ('error', 'interpolate'), 'AFD')
+        store_attr('cyclic,adv_lr,adv_wd,layers,adv_decay,nf,spatial')
         self.discs = self.transfers = self.adv_opt = self._grads = None
         self._hooks = []
 
@@ -220,8 +223,9 @@ def _adversarial_grads(self:AFD):
     "Score real (peer) and fake (own) maps; keep ∂L_D/∂D and ∂L_G/∂(G, T) without touching `p.grad`"
     f = [h.stored.float() for h in self._hooks]
     if self.discs is None: self._build([o.shape[1:] for o in f], f[0].device)
-    d_real = [D(f[l].detach()) for (k, l), D in zip(self.pairs, self.discs)]
-    d_fake = [D(t(f[k])) for (k, l), D, t in zip(self.pairs, self.discs, self.transfers)]
+    maps = [match_spatial(t(f[k]), f[l].detach(), self.spatial) for (k, l), t in zip(self.pairs, self.transfers)]  # (own, peer)
+    d_real = [D(r) for (o, r), D in zip(maps, self.discs)]
+    d_fake = [D(o) for (o, r), D in zip(maps, self.discs)]
     l_d = sum(lsgan_d_loss(r, o) for r, o in zip(d_real, d_fake))
     l_g = sum(lsgan_g_loss(o) for o in d_fake)
     g_params, d = self._adv_params[len(self._d_params):], self.acc_div()  # GradientAccumulation: this batch's share, as for the Learner
@@ -246,12 +250,13 @@ def after_step(self:AFD):
 def _build(self:AFD, shapes, device):
     "One discriminator per (learner, source) pair, in the source's feature space; a transfer layer where channels differ"
     for k, l in self.pairs:
-        if shapes[k][1:] != shapes[l][1:]:
+        if shapes[k][1:] != shapes[l][1:] and self.spatial != 'interpolate':
             raise ValueError(f"Feature maps of networks {k} {tuple(shapes[k])} and {l} {tuple(shapes[l])} differ in "
-                             "height/width; choose feature layers with the same spatial size")
+                             "height/width; choose feature layers with the same spatial size, or pass spatial='interpolate'")
     self.transfers = nn.ModuleList([nn.Identity() if shapes[k][0] == shapes[l][0] else TransferLayer(shapes[k][0], shapes[l][0])
                                     for k, l in self.pairs]).to(device)
-    self.discs = nn.ModuleList([Discriminator(shapes[l][0], tuple(shapes[l][1:]), self.nf) for k, l in self.pairs]).to(device)
+    grid = lambda k, l: tuple(min(a, b) for a, b in zip(shapes[k][1:], shapes[l][1:]))  # where `match_spatial` puts the pair
+    self.discs = nn.ModuleList([Discriminator(shapes[l][0], grid(k, l), self.nf) for k, l in self.pairs]).to(device)
     if num_distrib() > 1: self._broadcast()
     self._follow_student([self.discs, self.transfers])  # dtype and channels-last like the networks
     self._d_params = list(self.discs.parameters())
