@@ -12,10 +12,11 @@ from fastcore.script import anno_parser
 from .archs import parse_arch
 
 # %% auto #0
-__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'TEACHER_METHODS', 'FEATURE_READERS', 'UsageError',
-           'check_methods', 'check_counts', 'check_numbers', 'check_save', 'check_archs', 'check_data', 'check_out',
-           'parse_teacher_file', 'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file',
-           'check_feature_map', 'check_networks', 'check_size', 'main', 'teacher_line', 'kept_line']
+__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'AUGS', 'TEACHER_METHODS', 'FEATURE_READERS', 'UsageError',
+           'check_methods', 'check_counts', 'check_numbers', 'check_save', 'check_archs', 'check_data', 'report_split',
+           'check_aug', 'check_pretrained', 'check_out', 'parse_teacher_file', 'check_device', 'load_data',
+           'pick_device', 'check_network', 'load_teacher_file', 'check_feature_map', 'check_networks', 'check_size',
+           'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
 METHOD_DOCS = {
@@ -96,6 +97,27 @@ def _check_folder(root:Path, valid:str) -> int:
     if empty: raise UsageError(f"--data {root}: {' and '.join(f'{s}/' for s in empty)} hold no images ({', '.join(sorted(IMAGE_EXTS))})")
     return counts['train']
 
+def report_split(data:str, valid:str) -> str:
+    "What validates: 'test' (a report split of its own), 'tune' (the tuning split, the report split kept apart), or 'valid' (a folder's valid/, both: it has no test/)"
+    if data in ('digits', 'cifar10', 'cifar100') or (Path(data)/'test').is_dir(): return valid
+    return 'valid'
+
+AUGS = ('none', 'flip', 'cifar')
+
+def check_aug(aug:str|None, data:str) -> str|None:
+    "`--aug` for image data (default `cifar`); the digits take none"
+    if aug is not None and aug not in AUGS: raise UsageError(f"--aug must be none, flip or cifar, got {aug!r}")
+    if data == 'digits':
+        if aug not in (None, 'none'): raise UsageError("--aug applies to image data (cifar10, cifar100, a folder); the digits are not augmented: leave it out")
+        return None
+    return aug or 'cifar'
+
+def check_pretrained(pretrained:bool, **archs):
+    "`--pretrained` needs a network of torchvision or timm among `archs` (the ones this command builds)"
+    if pretrained and not any(':' in a for a in archs.values() if a):
+        raise UsageError(f"--pretrained starts a torchvision: or timm: network from its weights; {' and '.join(f'--{k} {a}' for k, a in archs.items() if a)} "
+                         "are this package's networks, trained from scratch")
+
 # %% ../nbs/40_cli.ipynb #c007
 def check_out(out:str) -> Path:
     "The output folder must be creatable and writable: checked now, created only when results are written"
@@ -127,12 +149,12 @@ def check_device(name:str) -> str:
     return name
 
 # %% ../nbs/40_cli.ipynb #c010
-def load_data(data:str, bs:int, device, frac:float=1., valid:str='test', size:int=32):
-    "DataLoaders for `digits` (the teaching regime), `cifar10`, `cifar100` or an image folder in CIFAR's layout"
+def load_data(data:str, bs:int, device, frac:float=1., valid:str='test', size:int=32, aug:str='cifar'):
+    "DataLoaders for `digits` (the teaching regime), `cifar10`, `cifar100` or an image folder in CIFAR's layout (`aug`: its training augmentation)"
     from feed_nb.data import digits_dls, cifar_dls, REGIME
     if data == 'digits': return digits_dls(bs=bs, device=device, frac=frac, valid=valid, **REGIME)
     try: dls = cifar_dls(data if data in ('cifar10', 'cifar100') else 'cifar10', None if data.startswith('cifar') else data,
-                         bs=bs, device=device, frac=frac, valid=valid, size=size)
+                         bs=bs, device=device, frac=frac, valid=valid, size=size, augment=aug)
     except (FileNotFoundError, RuntimeError) as e: raise UsageError(str(e)) from e
     dls.n_in = 3
     return dls
@@ -216,9 +238,9 @@ def _load_export(path:Path, dls, what:str, size:int|None):
 TEACHER_METHODS = ('kd', 'ft', 'pfeed', 'ekd') # the methods taught by --teacher or --teacher-file
 FEATURE_READERS = {'ft': 'both', 'pfeed': 'both', 'sfeed': 'student', 'afd': 'student'} # whose feature maps a method reads
 
-def _build(opt:str, arch:str, dls):
+def _build(opt:str, arch:str, dls, pretrained:bool=False):
     from feed_nb.models import create_model
-    try: return create_model(arch, dls.c, dls.n_in)
+    try: return create_model(arch, dls.c, dls.n_in, pretrained)
     except ValueError as e: raise UsageError(f"{opt} {arch}: {e}") from None
 
 def check_feature_map(model, dls, what:str, methods:list, size:int|None=None):
@@ -232,11 +254,11 @@ def check_feature_map(model, dls, what:str, methods:list, size:int|None=None):
         print(f"feed_nb: note: {what} ends in a 1×1 feature map ({'×'.join(map(str, f.shape[1:]))}{f' at --size {size}' if size else ''}): "
               f"{', '.join(methods)} would match pooled vectors, not maps; use {fix}", file=sys.stderr)
 
-def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, methods=(), size:int|None=None):
+def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, methods=(), size:int|None=None, pretrained:bool=False):
     "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it (`size`: image data's --size)"
-    nets = {f'--arch {arch}': _build('--arch', arch, dls)}
+    nets = {f'--arch {arch}': _build('--arch', arch, dls, pretrained)}
     if given: nets.update({f'--teacher-file {s}': m for s, m in given.items()})
-    elif any(m in TEACHER_METHODS for m in methods): nets[f'--teacher {teacher}'] = _build('--teacher', teacher, dls)
+    elif any(m in TEACHER_METHODS for m in methods): nets[f'--teacher {teacher}'] = _build('--teacher', teacher, dls, pretrained)
     for i, (what, net) in enumerate(nets.items()):
         check_network(net, dls, what)
         readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
@@ -315,10 +337,12 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           method:str=None, # with run: the method to train (see the list above)
           data:str='digits', # digits (embedded teaching regime), cifar10, cifar100, or an image folder with train/ and test/ (or valid/)
           size:int=32, # image data: each image resized to SIZE×SIZE (short side scaled, the long one centre-cropped) before augmentation
-          valid:str='test', # validate on the report split (test) or on the tuning split (tune: digits, or a folder's valid/)
+          aug:str=None, # image data's training augmentation: cifar (the default: pad by SIZE/8, random crop, horizontal flip), flip (flips only), or none (digits, letters, text: what a mirror changes)
+          valid:str='test', # validate on the report split (test) or on the tuning split (tune: digits, or a folder's valid/); a folder without test/ has valid/ only, both at once
           frac:float=1., # stratified fraction of the training split to train on
           arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d, torchvision:resnet18, timm:NAME…
           teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
+          pretrained:bool=False, # torchvision:/timm: networks start from their ImageNet weights, read from this machine (never downloaded)
           teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
           teacher_file:Annotated[str, "a trained teacher instead of --teacher: a state dict with its architecture (ARCH=PATH.pth, loaded safely: tensors only), or a fastai export (PATH.pkl, fed its own normalization and class order; a pickle runs any code it holds when loaded: give only files you trust); repeat for an ensemble", {'action': 'append'}]=None,
           teacher_epochs:int=100, # epochs of each teacher's training (kept in OUT/teachers and reused)
@@ -343,23 +367,26 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher); check_save(save)
         files = teacher_file or []
         for f in files: parse_teacher_file(f)
-        check_data(data, valid, frac, bs); check_size(size, data); check_device(device); out_dir = check_out(out)
+        check_data(data, valid, frac, bs); check_size(size, data); aug = check_aug(aug, data); check_device(device); out_dir = check_out(out)
+        check_pretrained(pretrained, arch=arch, teacher=None if files or not any(m in TEACHER_METHODS for m in names) else teacher)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
         rank0 = _join_launch(workers, device)
-        dls = load_data(data, bs, pick_device(device), frac, valid, size)
+        dls = load_data(data, bs, pick_device(device), frac, valid, size, aug)
         given = {f: load_teacher_file(f, dls, size) for f in files}
-        check_networks(dls, arch, teacher, given, names, None if data == 'digits' else size)
+        check_networks(dls, arch, teacher, given, names, None if data == 'digits' else size, pretrained)
     except UsageError as e: _usage_exit(e)
     from feed_nb.experiments import compare, summarize, format_table, write_report
-    label = ', '.join(files) or teacher
+    label, split = ', '.join(files) or teacher, report_split(data, valid)
+    if split == 'valid' and rank0: print(f"note: {data} has no test/ folder: valid/ is both the tuning and the report split (what is chosen on it is reported on it)")
+    image = {} if data == 'digits' else dict(size=size, aug=aug)
     res = compare(names, dls, arch, label, n_teachers=teachers, epochs=epochs, teacher_epochs=teacher_epochs, lr=lr,
-                  seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=valid,
+                  seeds=range(seeds), teacher_dir=out_dir/'teachers', generations=generations, peers=peers, data=data, valid=split,
                   frac=frac, T=temperature, alpha=alpha, beta=beta, workers=workers, teacher_models=list(given.values()) or None,
-                  run_dir=out_dir/'runs', save=save)
+                  run_dir=out_dir/'runs', save=save, pretrained=pretrained, **image)
     if not rank0: return  # a distributed launch: rank 0 alone reports
     print(teacher_line(res, label))
     print(format_table(summarize(res)))
-    print(kept_line(out_dir/'runs', save, valid))
+    print(kept_line(out_dir/'runs', save, split))
     for p in write_report(res, out_dir): print(f"wrote {p}")
 
 def check_size(size:int, data:str):
@@ -410,10 +437,12 @@ def teacher_line(res:dict, arch:str) -> str:
     return (f"teachers: {len(t['params'])} × {arch}, validation accuracy {accs} %, ensemble {100*t['ensemble_accuracy']:.1f} % "
             f"(mean confidence {t['ensemble_confidence']:.2f}); {how}")
 
+_CHOSEN = {'test': ' (chosen on the report split, --valid test: its accuracy there is optimistic; use --valid tune to choose on the tuning split)',
+           'tune': ' (chosen on the tuning split)',
+           'valid': ' (chosen on valid/, which is also the report split: there is no test/ folder, so its accuracy there is optimistic)'}
+
 def kept_line(runs, save:str, valid:str) -> str:
-    "Where every run's log and student were written, and which epoch the student is"
-    which = {'last': 'at its last epoch', 'none': 'not saved (--save none)',
-             'best': 'at its best validation epoch' + (' (chosen on the report split, --valid test: its accuracy there is optimistic; '
-                                                        'use --valid tune to choose on the tuning split)' if valid == 'test' else ' (chosen on the tuning split)')}[save]
+    "Where every run's log and student were written, and which epoch the student is (`valid`: `report_split`'s answer)"
+    which = {'last': 'at its last epoch', 'none': 'not saved (--save none)', 'best': 'at its best validation epoch' + _CHOSEN[valid]}[save]
     files = 'history.csv (per-epoch log)' + ('' if save == 'none' else ', student.pth (state dict) and student.pkl (load_learner)')
     return f"kept in {runs}/METHOD-seedK/: {files}; the student {which}"

@@ -12,8 +12,8 @@ from .core import TensorDS
 from sklearn.model_selection import train_test_split
 
 # %% auto #0
-__all__ = ['REGIME', 'CIFAR_URLS', 'digits_tensors', 'stratified_subset', 'digits_split', 'digits_dls', 'check_image_folder',
-           'cifar_path', 'ResizeFirst', 'cifar_dls', 'write_image_folder']
+__all__ = ['REGIME', 'CIFAR_URLS', 'AUGMENTATIONS', 'digits_tensors', 'stratified_subset', 'digits_split', 'digits_dls',
+           'check_image_folder', 'cifar_path', 'ResizeFirst', 'augmentation', 'cifar_dls', 'write_image_folder']
 
 # %% ../nbs/01_data.ipynb #c005
 def digits_tensors() -> tuple[Tensor, Tensor]:
@@ -119,8 +119,17 @@ class ResizeFirst(Resize):
     "fastai's `Resize`, ordered before `CropPad` (fastai sorts item transforms by `order`: `Resize` would run after it)"
     order = -1
 
+AUGMENTATIONS = ('none', 'flip', 'cifar') # training augmentations of `cifar_dls`, from nothing to the papers'
+
+def augmentation(augment, size:int) -> list:
+    "Item transforms of the training augmentation `augment`: 'none', 'flip' (horizontal, p = ½) or 'cifar' (pad by size/8, random crop, flip); True is 'cifar', False 'none'"
+    augment = {True: 'cifar', False: 'none'}.get(augment, augment) if isinstance(augment, bool) else augment
+    if augment not in AUGMENTATIONS: raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)} (or True/False), got {augment!r}")
+    return {'none': [], 'flip': [FlipItem(0.5)], 'cifar': [CropPad(size + 2*(size//8)), RandomCrop(size), FlipItem(0.5)]}[augment]
+
 def cifar_dls(name:str='cifar10', path=None, bs:int=128, frac:float=1., seed:int=0,
-              augment:bool=True, device=None, num_workers:int|None=None,
+              augment:bool|str=True, # training augmentation: 'cifar' (True: pad, random crop, flip), 'flip', or 'none' (False)
+              device=None, num_workers:int|None=None,
               valid:str='test', # validate on `test/` (the report split; `valid/` when there is no test/) or on `valid/` ('tune')
               size:int=32, # every image is resized to size×size first (short side, then a crop: random in training, central in validation)
               **kwargs) -> DataLoaders:
@@ -133,8 +142,8 @@ def cifar_dls(name:str='cifar10', path=None, bs:int=128, frac:float=1., seed:int
     items = L(o for i, o in enumerate(train) if i in keep) + L(o for o in items if o.relative_to(root).parts[0] == held)
     if not (isinstance(size, int) and size > 0): raise ValueError(f"size must be a positive number of pixels, got {size!r}")
     # resize first: a photograph is seen whole at `size`, not as its central `size`×`size` patch; CIFAR's 32×32 images are
-    # unchanged (Resize to their own size is the identity). Then CIFAR's augmentation: pad by size/8, random crop, flip
-    tfms = [ResizeFirst(size)] + ([CropPad(size + 2*(size//8)), RandomCrop(size), FlipItem(0.5)] if augment else [])
+    # unchanged (Resize to their own size is the identity). Then the augmentation (CIFAR's: pad by size/8, random crop, flip)
+    tfms = [ResizeFirst(size)] + augmentation(augment, size)
     dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), get_y=parent_label, splitter=FuncSplitter(lambda o: Path(o).relative_to(root).parts[0] == held),
                        item_tfms=tfms, batch_tfms=Normalize.from_stats(*cifar_stats))
     return dblock.dataloaders(items, bs=bs, device=device or default_device(),

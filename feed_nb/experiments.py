@@ -172,9 +172,11 @@ def data_fingerprint(dls:DataLoaders) -> str:
     else: h.update('\n'.join(map(str, getattr(ds, 'items', []))).encode())
     return h.hexdigest()[:16]
 
-def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False) -> list:
+def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
+                   pretrained:bool=False, # a torchvision:/timm: `arch` starts from its weights on this machine
+                  ) -> list:
     "Train `n` teachers of architecture `arch` (seeds 1000, 1001, …)"
-    mk = lambda: create_model(arch, dls.c, dls.n_in)
+    mk = lambda: create_model(arch, dls.c, dls.n_in, pretrained)
     return [fit_seeded(dls, mk, 1000 + i, epochs, lr, quiet=quiet)[0].model for i in range(n)]
 
 def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
@@ -186,22 +188,23 @@ def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
     return dict(accuracy=[acc(p) for p, _ in probs], ensemble_accuracy=acc(ens), ensemble_confidence=float(ens.max(-1)[0].mean()))
 
 # %% ../nbs/30_experiments.ipynb #c015
-def teacher_key(dls:DataLoaders, arch:str, n:int, epochs:int, lr:float) -> dict:
+def teacher_key(dls:DataLoaders, arch:str, n:int, epochs:int, lr:float, pretrained:bool=False) -> dict:
     "Everything that decides the teachers' weights: the training data, batch size, input size and transforms; the architecture, number, epochs, learning rate and seeds"
     tfms = [re.sub(r", device='[^']*'", '', repr(getattr(dls.train, e))) for e in ('after_item', 'before_batch', 'after_batch')]
     return dict(data=data_fingerprint(dls), bs=dls.train.bs, input=list(_probe_batch(dls)[0].shape[1:]), transforms=tfms,
-                arch=arch, n=n, epochs=epochs, lr=lr, seeds=[1000 + i for i in range(n)])
+                arch=arch, n=n, epochs=epochs, lr=lr, seeds=[1000 + i for i in range(n)], **({'pretrained': True} if pretrained else {}))
 
 def load_or_train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
                            folder=None, # where trained teachers are kept and looked up; None: always train
+                           pretrained:bool=False, # a torchvision:/timm: `arch` starts from its weights on this machine
                           ) -> tuple[list, bool]:
     "The teachers for these settings, loaded from `folder` when it holds them, else trained (and saved there); and whether they were trained"
-    if folder is None: return train_teachers(dls, arch, n, epochs, lr, quiet), True
-    key = teacher_key(dls, arch, n, epochs, lr)
+    if folder is None: return train_teachers(dls, arch, n, epochs, lr, quiet, pretrained), True
+    key = teacher_key(dls, arch, n, epochs, lr, pretrained)
     d = _teacher_dir(folder, key)
     loaded = _load_teachers(d, key, dls)
     if loaded is not None: return loaded, False
-    teachers = train_teachers(dls, arch, n, epochs, lr, quiet)
+    teachers = train_teachers(dls, arch, n, epochs, lr, quiet, pretrained)
     on_rank0(_save_teachers, teachers, d, key)  # distributed: rank 0 writes, every process waits
     return teachers, True
 
@@ -315,6 +318,7 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
             teacher_models:list|None=None, # teachers given as networks (e.g. loaded from files): used as they are, none trained
             run_dir=None, # folder of one sub-folder per run (`kd-seed0/`): its per-epoch log and its saved student; None: nothing written
             save:str='last', # with `run_dir`: save each run's student at its 'last' epoch, at its 'best' validation epoch, or 'none'
+            pretrained:bool=False, # torchvision:/timm: students and trained teachers start from their weights on this machine (never downloaded)
             **settings) -> dict:
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
     methods, quiet_runs = with_baselines(methods), quiet or workers > 1  # side by side, fastai's tables would interleave
@@ -326,13 +330,14 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
     teacher_epochs = ifnone(teacher_epochs, epochs)
     need = any(METHODS[m].teachers for m in methods)
     if teacher_models is not None: teachers, trained, n_teachers = [t.to(dls.device) for t in teacher_models], False, len(teacher_models)
-    elif need: teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir)
+    elif need: teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir, pretrained)
     else: teachers, trained = [], False
     ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet_runs,
-               n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in), workers=workers,
+               n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in, pretrained=pretrained), workers=workers,
                run_dir=run_dir, save=save, **settings)
-    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, teacher_epochs=teacher_epochs,
-                           lr=lr, seeds=list(seeds), **settings),
+    trained_how = {} if teacher_models is not None else dict(teacher_epochs=teacher_epochs)  # teachers from files: no epochs here
+    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, **trained_how,
+                           lr=lr, seeds=list(seeds), pretrained=pretrained, **settings),
                teachers=dict(params=[count_params(t) for t in teachers], trained=trained, given=teacher_models is not None,
                              **teacher_stats(teachers, dls)),
                data=data_summary(dls), baselines={m: METHODS[m].baseline for m in methods}, runs={})
