@@ -181,12 +181,14 @@ def _timm_weights(name:str) -> Path:
     import timm
     cfg = timm.models.get_pretrained_cfg(name)
     hub, url = getattr(cfg, 'hf_hub_id', None), getattr(cfg, 'url', None)
+    local = Path(torch.hub.get_dir())/'checkpoints'/Path(url).name if isinstance(url, str) and url else None
     if hub:
         from huggingface_hub import try_to_load_from_cache
         for fn in (getattr(cfg, 'hf_hub_filename', None), 'model.safetensors', 'pytorch_model.bin'):
             if fn and isinstance(f := try_to_load_from_cache(hub, fn), str): return Path(f)
-    if url and (f := Path(torch.hub.get_dir())/'checkpoints'/Path(url).name).is_file(): return f
-    raise _missing_weights(f'timm:{name}', f"{hub} in the Hugging Face cache" if hub else (url and Path(torch.hub.get_dir())/'checkpoints'/Path(url).name))
+    if local is not None and local.is_file(): return local
+    where = ' or '.join([f"{hub} in the Hugging Face cache"]*bool(hub) + [str(local)]*bool(local))
+    raise _missing_weights(f'timm:{name}', where or 'a file timm names: it registers no weights for this model')
 
 def load_fitting(model:nn.Module, sd:dict) -> list[str]:
     "Load the tensors of `sd` whose name and shape fit `model`; the names of `model`'s tensors left as they were (a new classifier, a new first convolution)"
