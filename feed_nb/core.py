@@ -15,6 +15,7 @@ from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.training import GradientAccumulation
 import fastai.callback.schedule # fit_one_cycle, lr_find
 from fastai.callback.schedule import LRFinder
+from fastai.callback.tracker import SaveModelCallback
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 from fastai.distributed import DistributedDL
@@ -27,7 +28,7 @@ __all__ = ['FEED_BETA', 'FEED_MAP', 'FIT_EVENTS', 'as_module', 'unwrap', 'find_l
            'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'GuardedCallback',
            'Distiller', 'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params',
            'same_batch_order', 'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack',
-           'check_grad_accum', 'check_export']
+           'check_grad_accum', 'check_lr_find', 'check_best_reload', 'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -323,8 +324,8 @@ class Distiller(GuardedCallback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last', '_bufs', '_good')
-    _transient = ('_cache', '_stack', '_t_out', '_idx', '_bufs', '_good') # per-fit references that `teardown` drops
+    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last', '_bufs', '_good', '_best')
+    _transient = ('_cache', '_stack', '_t_out', '_idx', '_bufs', '_good', '_best') # per-fit references that `teardown` drops
     cacheable = False # subclasses whose teacher outputs depend on the input alone may serve them from a cache
     cache_limit = 2**30 # bytes: a larger teacher-output table is not built (a warning says so) and teachers run per batch
     check_finite = 'step' # non-finite loss terms: 'step' stops before that step (one host sync per batch), 'epoch' checks each epoch's record, False: never
@@ -345,10 +346,14 @@ class Distiller(GuardedCallback):
         except BaseException: self.teardown(); raise
 
     def after_fit(self):
-        if not self.learn.lock.locked(): self.teardown()
+        if self.learn.lock.locked(): return
+        try: self._reload_best()
+        finally: self.teardown()
 
     def prepare(self):
         "Set up a fit, registering in `self._undo` how to undo each change"
+        if any(isinstance(c, LRFinder) for c in self.learn.cbs): self._keep_state()  # `lr_find` leaves no trace
+        self._best, self._judged = None, False
         self._undo.enter_context(fit_guard(self.learn, self.teardown))
         self._check_teachers()
         self._undo.enter_context(frozen(*self._frozen_teachers(), device=self.dls.device))
@@ -639,6 +644,7 @@ def opt_add_params(opt, params):
     pls = [L(pg) for pg in opt.param_lists]
     pls[-1] = pls[-1] + L(params)
     opt.param_lists = _as_param_lists(opt, pls)
+    for p in params: opt.state.setdefault(p, {})  # fastai's `load_state_dict` leaves a plain dict, of the loaded parameters only
 
 def opt_remove_params(opt, params):
     "Remove `params` and their state from the fastai optimizer `opt` (an `Optimizer` or an `OptimWrapper`)"
@@ -700,6 +706,73 @@ def before_step(self:Distiller):
     if num_distrib() <= 1: return
     for p in self._owned_params():
         if p.grad is not None: torch.distributed.all_reduce(p.grad); p.grad.div_(num_distrib())
+
+# %% ../nbs/00_core.ipynb #lf1
+@contextmanager
+def _student_opt(learn:Learner):
+    "Inside, `learn.opt` holds the student's parameters alone: those distillers added for a fit are out, their optimizer state kept aside"
+    opt = getattr(learn, 'opt', None)
+    owned = {id(p) for c in learn.cbs if isinstance(c, Distiller) for p in c.owned.parameters()}
+    ps = [p for pg in opt.param_lists for p in pg if id(p) in owned] if opt is not None and owned else []
+    kept = {p: opt.state.get(p, {}) for p in ps}
+    if ps: opt_remove_params(opt, ps)
+    try: yield
+    finally:
+        if ps: opt_add_params(opt, ps); opt.state.update(kept)
+
+_fastai_save, _fastai_load = Learner.save, Learner.load
+
+@patch
+def save(self:Learner, file, **kwargs):
+    "fastai's `save` of the student and its optimizer state, without the parameters a distiller added to the optimizer for a fit"
+    with _student_opt(self): return _fastai_save(self, file, **kwargs)
+
+@patch
+def load(self:Learner, file, **kwargs):
+    "fastai's `load`, also in the middle of a distilled fit: the distillers' parameters stay in the optimizer with their state"
+    with _student_opt(self): return _fastai_load(self, file, **kwargs)
+
+# %% ../nbs/00_core.ipynb #lf2
+def _copy_state(m:nn.Module) -> dict: return {k: v.clone() for k, v in m.state_dict().items()}
+
+@patch
+def _keep_state(self:Distiller):
+    "Register, to run last in this fit's teardown, putting the callback back as it is now: attributes, module lists, weights, own optimizers, records"
+    attrs = dict(self.__dict__)
+    lists = {k: list(v) for k, v in attrs.items() if isinstance(v, nn.ModuleList)}
+    mods = [v for v in attrs.values() if isinstance(v, nn.Module) and not isinstance(v, nn.ModuleList)] + [m for ms in lists.values() for m in ms]
+    weights = [(m, _copy_state(m)) for m in {id(m): m for m in mods}.values()]
+    opts = [(o, deepcopy(o.state_dict())) for o in attrs.values() if isinstance(o, (Optimizer, OptimWrapper))]
+    history = {k: list(v) for k, v in self.history.items()}
+    def restore():
+        for k in set(self.__dict__) - set(attrs): delattr(self, k)
+        self.__dict__.update(attrs, history=history, **{k: nn.ModuleList(ms) for k, ms in lists.items()})
+        for m, sd in weights: m.load_state_dict(sd)
+        for o, sd in opts: o.load_state_dict(sd)
+    self._undo.callback(restore)
+
+@patch
+def _best_saver(self:Distiller):
+    "The fit's `SaveModelCallback` that reloads the best epoch's student when the fit ends, if any"
+    return next((c for c in self.learn.cbs if isinstance(c, SaveModelCallback) and not (c.every_epoch or c.at_end)), None)
+
+@patch
+def after_epoch(self:Distiller): self._judged = True  # `SaveModelCallback`, ordered after the distiller, judges this epoch next
+@patch
+def before_epoch(self:Distiller): self._keep_best()
+
+@patch
+def _keep_best(self:Distiller):
+    "Once `SaveModelCallback` has found an epoch the best so far, copy the weights of the modules this callback trains"
+    saver = self._best_saver() if self._judged else None
+    self._judged = False
+    if getattr(saver, 'new_best', False): self._best = [(m, _copy_state(m)) for m in self.synced()]
+
+@patch
+def _reload_best(self:Distiller):
+    "When `SaveModelCallback` reloads the best epoch's student: give the modules this callback trains that epoch's weights"
+    self._keep_best()
+    for m, sd in self._best or []: m.load_state_dict(sd)
 
 # %% ../nbs/00_core.ipynb #c032
 def _holds_module(v):
@@ -959,6 +1032,70 @@ def check_grad_accum(make:Callable, # `make(dls)` → a new `Learner` on `dls` w
     names = ['train_loss (per batch)', *acc.recorder.metric_names[2:-1]]  # fastai's own train_loss column is smoothed over batches
     for n, a, b in zip(names, [acc_loss, *acc.recorder.values[-1][1:]], [one_loss, *one.recorder.values[-1][1:]]):
         assert abs(a - b) <= eps*(1 + abs(b)), f"under GradientAccumulation the logged {n} is {a:.6g}, on the whole batch {b:.6g}"
+
+# %% ../nbs/00_core.ipynb #lf4
+import io, tempfile, warnings
+from contextlib import redirect_stdout
+
+def _opt_state(learn) -> list:
+    "A copy of the optimizer state of each of the student's parameters"
+    return [deepcopy(dict(learn.opt.state[p])) for p in learn.model.parameters()]
+
+def _check_same(got, want, what:str, exact:bool=True):
+    "Every tensor in the nested `got` equals the one in `want`"
+    if isinstance(want, dict):
+        test_eq(sorted(got), sorted(want))
+        for k in want: _check_same(got[k], want[k], f'{what} {k}', exact)
+    elif isinstance(want, (list, tuple)):
+        test_eq(len(got), len(want))
+        for i, (a, b) in enumerate(zip(got, want)): _check_same(a, b, f'{what} [{i}]', exact)
+    elif isinstance(want, Tensor): assert torch.equal(got, want), f"{what} differs"
+    else: assert got == want, f"{what}: {got!r}, want {want!r}"
+
+def _fit_warnings(learn, fn) -> list:
+    "Run `fn()` quietly; the messages of the warnings it raised (deprecations in the libraries aside)"
+    with learn.no_bar(), learn.no_logging(), redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter('always'); fn()
+    return [str(w.message) for w in ws if not issubclass(w.category, DeprecationWarning)]
+
+def _fit_after_lr_find(make, seed, find:bool) -> tuple:
+    set_seed(seed, reproducible=True)
+    learn = make()
+    ws = _fit_warnings(learn, partial(learn.lr_find, num_it=12, show_plot=False)) if find else []
+    set_seed(seed + 1, reproducible=True)
+    for dl in learn.dls.loaders: dl.rng = random.Random(seed)
+    ws += _fit_warnings(learn, partial(learn.fit, 1, 1e-2))
+    return learn, ws
+
+def _means(learn): return [c.epoch_means() for c in learn.cbs if isinstance(c, Distiller)]
+
+def check_lr_find(make:Callable, # `make()` → a new `Learner` with the callback(s) under test
+                  seed:int=0):
+    "`lr_find` then `fit` trains exactly as `fit` alone: student, trained modules, optimizer state and records, bit for bit, without a warning"
+    (got, ws), (want, _) = (_fit_after_lr_find(make, seed, find) for find in (True, False))
+    assert not [w for w in ws if 'optimizer state' in w], f"lr_find warned: {ws}"
+    _check_same(_trained_state(got), _trained_state(want), 'after lr_find and a fit,')
+    _check_same(_opt_state(got), _opt_state(want), "after lr_find and a fit, the optimizer's state")
+    _check_same(_means(got), _means(want), 'after lr_find and a fit, the recorded components')
+
+class _EpochEnds(Callback):
+    "Copies of the trained weights and the optimizer state at the end of every epoch"
+    def before_fit(self): self.ends = []
+    def after_epoch(self): self.ends.append((deepcopy(_trained_state(self.learn)), _opt_state(self.learn)))
+
+def check_best_reload(make:Callable, # `make()` → a new `Learner` with the callback(s) under test
+                      seed:int=0):
+    "`SaveModelCallback(with_opt=True)` gives back the best epoch's student, optimizer state and trained modules, without a warning"
+    set_seed(seed, reproducible=True)
+    learn, ends = make(), _EpochEnds()
+    learn.metrics = L(learn.metrics) + [ValueMetric(lambda: [3., 1., 2.][learn.epoch], 'scripted_loss')]  # the middle epoch is the best
+    with tempfile.TemporaryDirectory() as d:
+        learn.path = Path(d)
+        saver = SaveModelCallback(monitor='scripted_loss', with_opt=True)
+        ws = _fit_warnings(learn, partial(learn.fit, 3, 1e-2, cbs=[saver, ends]))
+    assert not ws, f"the fit warned: {ws}"
+    _check_same(_trained_state(learn), ends.ends[1][0], "after SaveModelCallback's reload,")
+    _check_same(_opt_state(learn), ends.ends[1][1], "after SaveModelCallback's reload, the optimizer's state")
 
 # %% ../nbs/00_core.ipynb #x1603
 import io, pickle, tempfile, types
