@@ -25,7 +25,8 @@ __all__ = ['COMPONENTS', 'METRICS', 'METRIC_LABELS', 'DIVERSITY', 'COLORBAR', 'C
            'factor_views', 'plot_factors', 'plot_reconstruction_trend', 'embed_2d', 'plot_embeddings',
            'plot_discriminator_scores', 'discriminator_scores', 'has_frontend', 'Explorer', 'FactorExplorer',
            'EnsembleExplorer', 'plot_temperatures', 'shape_text', 'plot_diagram', 'plot_kd_setup', 'plot_ft_setup',
-           'plot_pfeed_setup', 'plot_ekd_setup', 'plot_afd_setup', 'plot_ban_setup', 'figures_html', 'save_html']
+           'plot_pfeed_setup', 'plot_ekd_setup', 'plot_afd_setup', 'plot_ban_setup', 'feature_shape', 'figures_html',
+           'save_html']
 
 # %% ../nbs/20_viz.ipynb #c005s2
 _KALEIDO = {}  # 'started' once kaleido's browser runs, or 'error': why no PNG can be drawn in this process
@@ -902,6 +903,15 @@ def plot_ban_setup(n_generations:int=3, # born-again generations after generatio
         arrows += [('y2', f'g{g}', 'CE') for g in range(1, G + 1)]
     what = ('BAN+L' if labels else 'BAN') + ': generation k learns from generation k−1, frozen once trained; one architecture'
     return plot_diagram(boxes, arrows, what, source, width=max(800, 360 + 280*G), height=400)
+
+# %% ../nbs/20_viz.ipynb #c077d6b
+def feature_shape(model:nn.Module, # a network declaring its `feature_layer` (or name the layer)
+                  x:Tensor, # a batch of inputs (one sample is enough)
+                  layer=None, # the feature layer: a module or a dotted name; None: `model.feature_layer`
+                 ) -> tuple:
+    "The (C, H, W) of `model`'s feature map on `x`, for a set-up diagram: one eval-mode forward without gradients"
+    model = as_module(model)
+    with torch.no_grad(), _evaluating(model): return tuple(_features(model, layer, x).shape[1:])
 
 # %% ../nbs/20_viz.ipynb #c079
 def figures_html(figs:dict, # title -> figure (a `go.Figure` or `FigureWidget`)
