@@ -728,9 +728,9 @@ def save(self:Learner, file, **kwargs):
     with _student_opt(self): return _fastai_save(self, file, **kwargs)
 
 @patch
-def load(self:Learner, file, **kwargs):
+def load(self:Learner, file, device=None, **kwargs):
     "fastai's `load`, also in the middle of a distilled fit: the distillers' parameters stay in the optimizer with their state"
-    with _student_opt(self): return _fastai_load(self, file, **kwargs)
+    with _student_opt(self): return _fastai_load(self, file, device=device, **kwargs)
 
 # %% ../nbs/00_core.ipynb #lf2
 def _copy_state(m:nn.Module) -> dict: return {k: v.clone() for k, v in m.state_dict().items()}
@@ -1053,10 +1053,10 @@ def _check_same(got, want, what:str, exact:bool=True):
     else: assert got == want, f"{what}: {got!r}, want {want!r}"
 
 def _fit_warnings(learn, fn) -> list:
-    "Run `fn()` quietly; the messages of the warnings it raised (deprecations in the libraries aside)"
+    "Run `fn()` quietly; the messages of the warnings it raised (the libraries' deprecation notices aside)"
     with learn.no_bar(), learn.no_logging(), redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True) as ws:
         warnings.simplefilter('always'); fn()
-    return [str(w.message) for w in ws if not issubclass(w.category, DeprecationWarning)]
+    return [str(w.message) for w in ws if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
 
 def _fit_after_lr_find(make, seed, find:bool) -> tuple:
     set_seed(seed, reproducible=True)
