@@ -228,7 +228,7 @@ def _load_export(path:Path, dls, what:str, size:int|None):
     "The network of the fastai export at `path`, fed its own normalization and answering in the data's class order; refused when its accuracy here falls far below its accuracy through its own pipeline"
     from fastai.learner import load_learner
     try: learn = load_learner(path, cpu=True)  # a pickle: loading runs whatever code it holds. fastai says so on standard error; keep it visible
-    except Exception as e: raise UsageError(f"{what} cannot be loaded: {_short(e)}") from None
+    except Exception as e: raise UsageError(f"{what} cannot be loaded as a fastai export (Learner.export): {_short(e)}") from None
     order = _class_order(_vocab(learn.dls), _vocab(dls), what)
     model = _adapt(learn, dls, order)
     check_network(model, dls, what)
