@@ -81,7 +81,8 @@ class Record:
         return result
 
     def missing(self, keys) -> list: return [k for k in keys if k not in self]
-    def cpu_hours(self) -> float: return sum(r['cpu_s'] for r in self.runs.values())/3600
+    def cpu_hours(self) -> float: return sum(r['cpu_s'] or 0 for r in self.runs.values())/3600  # None: not measured (an imported run)
+    def cpu_unknown(self) -> int: return sum(r['cpu_s'] is None for r in self.runs.values())
     def wall_hours(self) -> float: return sum(r['wall_s'] for r in self.runs.values())/3600
     def versions(self) -> list: return sorted({r['version'] for r in self.runs.values()})
 
@@ -97,15 +98,14 @@ def unpack(d:dict) -> np.ndarray:
 
 # %% ../nbs/26_record.ipynb #c012
 def records_cost(paths) -> list[dict]:
-    "One row per record file in `paths` (files that are not records are skipped): runs, CPU hours and wall hours; a total last"
+    "One row per record file in `paths` (files that are not records are skipped): runs, CPU and wall hours, runs whose CPU time is unknown; a total last"
     rows = []
     for p in map(Path, paths):
         try: data = json.loads(p.read_text())
         except (OSError, ValueError): continue
         if not (isinstance(data, dict) and {'config', 'fingerprint', 'runs'} <= set(data)): continue
         runs = data['runs'].values()
-        rows.append(dict(record=p.name, runs=len(runs), cpu_hours=sum(r['cpu_s'] for r in runs)/3600,
-                         wall_hours=sum(r['wall_s'] for r in runs)/3600))
-    rows.append(dict(record='total', runs=sum(r['runs'] for r in rows), cpu_hours=sum(r['cpu_hours'] for r in rows),
-                     wall_hours=sum(r['wall_hours'] for r in rows)))
+        rows.append(dict(record=p.name, runs=len(runs), cpu_hours=sum(r['cpu_s'] or 0 for r in runs)/3600,
+                         wall_hours=sum(r['wall_s'] for r in runs)/3600, cpu_unknown=sum(r['cpu_s'] is None for r in runs)))
+    rows.append(dict(record='total', **{k: sum(r[k] for r in rows) for k in ('runs', 'cpu_hours', 'wall_hours', 'cpu_unknown')}))
     return rows

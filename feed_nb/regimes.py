@@ -106,6 +106,12 @@ def map_rows(results:list, axes:dict=AXES) -> list[tuple]:
             rows.append((label + (f" · teachers {100*teach:.1f} %" if teach is not None else ''), r))
     return rows or ([('centre', centre)] if centre else [])
 
+def _square_text(p) -> str:
+    "A square's text: mean, interval (points) and, when resolved, the verdict"
+    if not p: return ''
+    f = lambda v: f"{100*v:+.2f}"
+    return f"{f(p['diff'])}<br>[{f(p['lo'])}, {f(p['hi'])}]" + (f"<br><b>{p['verdict']}</b>" if p['verdict'] in ('better', 'worse') else '') if p['lo'] is not None else f(p['diff'])
+
 def plot_regime_map(results:list, title:str='Paired effect of each method over its baseline, by regime (tuning split)',
                     note:str|None=None, # the settings, written under the map
                     axes:dict=AXES):
@@ -117,23 +123,24 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
     grid = [[cell(r, m) for m in methods] for _, r in rows]
     resolved = [[100*p['diff'] if p and p['verdict'] in ('better', 'worse') else None for p in row] for row in grid]
     unresolved = [[0 if p and p['verdict'] not in ('better', 'worse') else None for p in row] for row in grid]
-    text = [[f"{format_diff(p)}<br>{p['verdict']}" if p else '' for p in row] for row in grid]
+    text = [[_square_text(p) for p in row] for row in grid]
     labels, lim = [l for l, _ in rows], max([abs(v) for row in resolved for v in row if v is not None] + [0.5])
     fig = go.Figure([go.Heatmap(z=unresolved, x=methods, y=labels, colorscale=[[0, '#e6e6e6'], [1, '#e6e6e6']], showscale=False,
                                 text=text, texttemplate='%{text}', textfont=dict(size=10, color='#555'), hoverinfo='text'),
                      go.Heatmap(z=resolved, x=methods, y=labels, text=text, texttemplate='%{text}', textfont=dict(size=10),
                                 colorscale='RdYlGn', zmid=0, zmin=-lim, zmax=lim, hoverinfo='text',
                                 colorbar=dict(title=dict(text='Δ accuracy<br>(points)<br>resolved only'), ticks='outside'))])
-    fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or generation 0 = scratch for ban)',
-                      yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(rows)))
+    fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or its own generation 0 for ban)',
+                      yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(rows)),
+                      width=420 + 130*len(methods))
     fig.add_annotation(text='grey: the 95 % interval includes zero (not resolved), whatever its mean' + (f'<br>{note}' if note else ''),
-                       xref='paper', yref='paper', x=0, y=-0.02, yshift=-45, showarrow=False, align='left', xanchor='left', font=dict(size=10))
+                       xref='paper', yref='paper', x=0, y=0, yshift=-48, yanchor='top', showarrow=False, align='left', xanchor='left', font=dict(size=10))
     return fig
 
 MAP_YTITLE = 'regime<br>(one setting changed<br>from the centre)'  # three short lines: a rotated title is as tall as its longest line
 def map_size(n:int) -> dict:
     "Height and margins of a regime map of `n` rows: 60 pixels a row, never less than its y-axis title needs (≈7.5 px a character)"
-    margin = dict(t=80, b=80)
+    margin = dict(t=80, b=110)
     need = 7.5*max(len(l) for l in MAP_YTITLE.split('<br>')) + 20
     return dict(height=margin['t'] + margin['b'] + max(need, 60*n), margin=margin)
 
