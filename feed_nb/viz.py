@@ -766,6 +766,9 @@ def plot_diagram(boxes:dict, # name -> dict(x, y, text, kind, w=1.8, h=.8): a bo
 
 # %% ../nbs/20_viz.ipynb #c077d5
 def _logits(n_classes): return f'logits {shape_text(n_classes)}'
+def _fs(c:int, s_map, t_map) -> str:
+    "The student's factor: c channels on the student's grid, averaged to the teacher's where the grids differ"
+    return shape_text(c, *s_map[1:]) + ('' if tuple(s_map[1:]) == tuple(t_map[1:]) else '<br>averaged to the smaller grid')
 
 def plot_kd_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
                   n_classes:int=10, n_teachers:int=1, T:float=4., alpha:float=.9,
@@ -793,14 +796,15 @@ def plot_ft_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
                   source:str|None=None,
                  ) -> go.Figure:
     "Factor Transfer's set-up: teacher map → paraphraser's factor; student map → translator's factor; the normalized factors compared"
-    x, f = shape_text(*x_shape), shape_text(*(factor if paraphraser else t_map))
+    fc = (factor if paraphraser else t_map)[0]
+    x, f, fs = shape_text(*x_shape), shape_text(*(factor if paraphraser else t_map)), _fs(fc, s_map, t_map)
     boxes = {'x': dict(x=.9, y=2.1, w=1.5, text=f'input x<br>{x}'),
              't': dict(x=3.4, y=3.5, w=1.6, text='teacher', kind='teacher'),
              's': dict(x=3.4, y=.7, w=1.6, text='student', kind='student'),
              'tr': dict(x=7., y=.7, w=2, text='translator<br>3 convolutions', kind='module'),
              'ft': dict(x=10.3, y=2.1, w=2.7, h=1, text='β·‖Fᵀ/‖Fᵀ‖₂ − Fˢ/‖Fˢ‖₂‖₁', kind='loss'),
              'ce': dict(x=10.3, y=-.6, w=2.7, h=.7, text='CE(zˢ, y)', kind='loss')}
-    arrows = [('x', 't', x), ('x', 's', x), ('s', 'tr', f'feature map<br>{shape_text(*s_map)}'), ('tr', 'ft', f'Fˢ: {f}'),
+    arrows = [('x', 't', x), ('x', 's', x), ('s', 'tr', f'feature map<br>{shape_text(*s_map)}'), ('tr', 'ft', f'Fˢ: {fs}'),
               ('s', 'ce', 'zˢ: ' + _logits(n_classes))]
     if paraphraser:
         boxes['p'] = dict(x=7., y=3.5, w=2, text='paraphraser encoder<br>pre-trained, frozen', kind='teacher')
@@ -830,7 +834,7 @@ def plot_pfeed_setup(x_shape=(1, 8, 8), # one input's shape (C, H, W)
         boxes |= {f't{i}': dict(x=cx, y=4.5, text=f'teacher {i+1}', kind='teacher'),
                   f'l{i}': dict(x=cx, y=2.75, w=2.1, h=.9, text=f'β·‖x{i+1}/‖x{i+1}‖ − Fˢ{i+1}/‖Fˢ{i+1}‖‖₁', kind='loss'),
                   f'r{i}': dict(x=cx, y=.9, text=f'translator {i+1}', kind='module')}
-        arrows += [(f't{i}', f'l{i}', f'x{i+1}: {shape_text(*m)}'), (f'r{i}', f'l{i}', f'Fˢ{i+1}: {shape_text(*m)}')]
+        arrows += [(f't{i}', f'l{i}', f'x{i+1}: {shape_text(*m)}'), (f'r{i}', f'l{i}', f'Fˢ{i+1}: {_fs(m[0], s_map, m)}')]
     return plot_diagram(boxes, arrows, f'Parallel FEED: {k} teachers, one translator each, the factor terms summed', source,
                         width=max(800, 300 + 250*k), height=460)
 
