@@ -14,7 +14,7 @@ from .archs import parse_arch
 # %% auto #0
 __all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'AUGS', 'TEACHER_METHODS', 'FEATURE_READERS', 'UsageError',
            'check_methods', 'check_counts', 'check_numbers', 'check_save', 'check_archs', 'check_data', 'report_split',
-           'check_aug', 'check_pretrained', 'check_out', 'parse_teacher_file', 'check_device', 'load_data',
+           'check_aug', 'check_pretrained', 'check_out', 'lock_out', 'parse_teacher_file', 'check_device', 'load_data',
            'pick_device', 'check_network', 'load_teacher_file', 'check_feature_map', 'check_networks', 'check_size',
            'main', 'teacher_line', 'kept_line']
 
@@ -123,10 +123,25 @@ def check_out(out:str) -> Path:
     "The output folder must be creatable and writable: checked now, created only when results are written"
     p = Path(out).expanduser().absolute()
     if p.exists() and not p.is_dir(): raise UsageError(f"--out {out} exists and is not a folder")
+    dangling = next((q for q in [p, *p.parents] if q.is_symlink() and not q.exists()), None)
+    if dangling: raise UsageError(f"--out {out}: {dangling} is a symbolic link to {os.readlink(dangling)}, which does not exist; "
+                                  "create that folder or choose another --out")
     parent = next(q for q in [p, *p.parents] if q.exists())
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out} cannot be written: {parent} is not a writable folder; choose another --out")
     return p
+
+def lock_out(out_dir:Path):
+    "Hold `out_dir/.lock` while this process lives (the system lets go when it ends, killed or not); a `UsageError` if another holds it"
+    import fcntl
+    out_dir.mkdir(parents=True, exist_ok=True)
+    f = open(out_dir/'.lock', 'a+')
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0); pid = f.read().strip() or '?'; f.close()
+        raise UsageError(f"--out {out_dir} is in use by another feed_nb command (process {pid}); wait for it to end, or choose another --out") from None
+    f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
+    return f
 
 def parse_teacher_file(spec:str) -> tuple[str|None, Path]:
     "The architecture (None for a fastai export) and the path of a `--teacher-file`: `PATH.pkl`, or `ARCH=PATH` for a state dict"
@@ -358,8 +373,8 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           device:str='auto', # auto, cpu or cuda
           workers:int=1, # processes training runs side by side (CPU: up to one per core)
           methods:str=None, # with compare: comma-separated methods (default: all)
-          save:str='last', # keep each run's student in OUT/runs/METHOD-seedK/: at its last epoch, its best validation epoch (chosen on the --valid split), or none
-          out:str='runs/feed_nb', # output folder for results.json, report.html, teachers/ and runs/ (per-run logs and students)
+          save:str='last', # keep each run's student in OUT/latest/METHOD-seedK/: at its last epoch, its best validation epoch (chosen on the --valid split), or none
+          out:str='runs/feed_nb', # output folder for results.json, report.html, teachers/, runs/RUN_ID/ (per-run logs and students) and latest/ (the last finished comparison's)
          ):
     try:
         names = _method_names(command, method, methods)
@@ -374,8 +389,9 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         dls = load_data(data, bs, pick_device(device), frac, valid, size, aug)
         given = {f: load_teacher_file(f, dls, size) for f in files}
         check_networks(dls, arch, teacher, given, names, None if data == 'digits' else size, pretrained)
+        lock = lock_out(out_dir) if rank0 else None  # held until this command ends; nothing is written to OUT before
     except UsageError as e: _usage_exit(e)
-    from feed_nb.experiments import compare, summarize, format_table, write_report
+    from feed_nb.experiments import compare, summarize, format_table, write_report, point_latest
     label, split = ', '.join(files) or teacher, report_split(data, valid)
     if split == 'valid' and rank0: print(f"note: {data} has no test/ folder: valid/ is both the tuning and the report split (what is chosen on it is reported on it)")
     image = {} if data == 'digits' else dict(size=size, aug=aug)
@@ -386,8 +402,8 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
     if not rank0: return  # a distributed launch: rank 0 alone reports
     print(teacher_line(res, label))
     print(format_table(summarize(res)))
-    print(kept_line(out_dir/'runs', save, split))
     for p in write_report(res, out_dir): print(f"wrote {p}")
+    print(kept_line(point_latest(out_dir, res), save, split))  # then the earlier comparison's runs go
 
 def check_size(size:int, data:str):
     "An image size in pixels, for image data only"

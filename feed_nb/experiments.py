@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_experiments.ipynb #c002
 from __future__ import annotations
-import hashlib, html, json, math, os, re, tempfile, time, uuid
+import hashlib, html, json, math, os, re, secrets, shutil, tempfile, time
 from copy import deepcopy
 from fastai.basics import *
 from fastai.callback.tracker import TrackerCallback
@@ -19,7 +19,7 @@ from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
 from .online import DML, AFD, cohort_learner
-from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum, atomic_write, torch_bytes
+from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum, atomic_write, torch_bytes, disk_full
 from .multi_teacher import student_embeddings
 from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
@@ -29,9 +29,9 @@ __all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'run_record', 'seed_everything
            'callbacks_method', 'run_cbs', 'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds',
            'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats', 'teacher_key',
            'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student',
-           'with_baselines', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize', 'format_table',
-           'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report', 'report_header',
-           'report_is_current', 'demo']
+           'with_baselines', 'new_run_id', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize',
+           'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report', 'point_latest',
+           'report_header', 'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -247,6 +247,11 @@ class EpochLog(CSVLogger):
         super().before_fit()
     def after_fit(self):
         if not rank_distrib(): super().after_fit()
+    def _write_line(self, log):
+        try: super()._write_line(log)
+        except OSError as e:  # one line (fastai rewraps an error raised in an event with its first argument only)
+            if full := disk_full(e, self.fname): raise OSError(str(full)) from e
+            raise
 
 class KeepBest(TrackerCallback):
     "Keep a CPU copy of the weights of the epoch with the best validation accuracy (`SaveModelCallback` in memory; the training is unchanged)"
@@ -303,6 +308,10 @@ def _run_job(job):
     rec = METHODS[m].run({**ctx, 'run_cbs': [EpochLog(folder), *L(keep)]}, seed)
     return {**rec, 'files': on_rank0(keep_student, rec['_model'], ctx['dls'], folder, ctx['save'], keep)}  # distributed: rank 0 writes
 
+def new_run_id() -> str:
+    "A comparison's name: its start time and a random suffix (names sort by time)"
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
 def data_summary(dls:DataLoaders) -> dict:
     "What a report says of the data: split sizes, class names (an image folder's, else the class indices), input channels"
     vocab = getattr(dls, 'vocab', None)
@@ -316,7 +325,7 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
             figures:bool=True, # keep the first seed's networks' predictions for the report's figures
             workers:int=1, # processes training runs side by side (one CPU thread each); 1: all in this process
             teacher_models:list|None=None, # teachers given as networks (e.g. loaded from files): used as they are, none trained
-            run_dir=None, # folder of one sub-folder per run (`kd-seed0/`): its per-epoch log and its saved student; None: nothing written
+            run_dir=None, # folder where this comparison writes `RUN_ID/` with one sub-folder per run (`kd-seed0/`): its per-epoch log and its student; None: nothing written
             save:str='last', # with `run_dir`: save each run's student at its 'last' epoch, at its 'best' validation epoch, or 'none'
             pretrained:bool=False, # torchvision:/timm: students and trained teachers start from their weights on this machine (never downloaded)
             **settings) -> dict:
@@ -328,6 +337,8 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
                          "(fastai drops an incomplete last batch); use a smaller batch size or more training data")
     if save not in ('last', 'best', 'none'): raise ValueError(f"save must be 'last', 'best' or 'none', got {save!r}")
     teacher_epochs = ifnone(teacher_epochs, epochs)
+    run_id = on_rank0(new_run_id)  # distributed: every process writes under rank 0's name
+    run_dir = None if run_dir is None else Path(run_dir)/run_id  # a folder of its own: an earlier comparison's stays whole
     need = any(METHODS[m].teachers for m in methods)
     if teacher_models is not None: teachers, trained, n_teachers = [t.to(dls.device) for t in teacher_models], False, len(teacher_models)
     elif need: teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir, pretrained)
@@ -336,14 +347,18 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
                n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in, pretrained=pretrained), workers=workers,
                run_dir=run_dir, save=save, **settings)
     trained_how = {} if teacher_models is not None else dict(teacher_epochs=teacher_epochs)  # teachers from files: no epochs here
-    res = dict(config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, **trained_how,
+    res = dict(run_id=run_id, config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, **trained_how,
                            lr=lr, seeds=list(seeds), pretrained=pretrained, **settings),
                teachers=dict(params=[count_params(t) for t in teachers], trained=trained, given=teacher_models is not None,
                              **teacher_stats(teachers, dls)),
                data=data_summary(dls), baselines={m: METHODS[m].baseline for m in methods}, runs={})
     jobs = [(m, ctx, s) for m in methods for s in seeds]
-    recs = iter(parallel(_run_job, jobs, n_workers=workers if workers > 1 else 0, progress=workers > 1 and not quiet))
-    for m in methods: res['runs'][m] = [next(recs) for _ in seeds]
+    try:
+        recs = iter(parallel(_run_job, jobs, n_workers=workers if workers > 1 else 0, progress=workers > 1 and not quiet))
+        for m in methods: res['runs'][m] = [next(recs) for _ in seeds]
+    except OSError as e:  # a full disk: what finished stays on it
+        if run_dir is not None: e.add_note(f"compare: the runs that finished are kept in {run_dir}")
+        raise
     models = {m: rs[0].pop('_model') for m, rs in res['runs'].items()}
     if figures: res['_figures'] = figure_data(dls, teachers, models)
     for rs in res['runs'].values():
@@ -470,7 +485,7 @@ def paired_size(n:int) -> dict:
 # %% ../nbs/30_experiments.ipynb #c029
 def write_report(res:dict, out) -> tuple[Path, Path]:
     "Write `report.html` (table and figures) and then `results.json` to folder `out`, as a pair sharing one `run_id`"
-    out, run_id = Path(out), uuid.uuid4().hex
+    out, run_id = Path(out), res.get('run_id') or new_run_id()
     public = {k: v for k, v in res.items() if not k.startswith('_')}
     public.update(run_id=run_id, summary=summarize(res))
     table = format_table(public['summary']).replace('&', '&amp;').replace('<', '&lt;')
@@ -479,6 +494,18 @@ def write_report(res:dict, out) -> tuple[Path, Path]:
     atomic_write(out/'report.html', page.replace('<head>', f'<head><meta name="feed_nb-run" content="{run_id}">', 1).replace('<body>', head, 1))
     atomic_write(out/'results.json', json.dumps(json_safe(public), indent=1, allow_nan=False))
     return out/'results.json', out/'report.html'
+
+_RUN_NAME = re.compile(r'\d{8}-\d{6}-[0-9a-f]{6}|[a-z]+-seed\d+')  # a comparison's folder (`new_run_id`), or a run's of an older layout
+
+def point_latest(out, res:dict) -> Path:
+    "After `write_report(res, out)`: point `out/latest` at `res`'s run folder, then remove the earlier comparisons' folders beside it"
+    run = Path(res['runs'][next(iter(res['runs']))][0]['files']['folder']).parent
+    tmp = Path(out)/f'.latest.{secrets.token_hex(4)}'
+    tmp.symlink_to(os.path.relpath(run.absolute(), Path(out).absolute()), target_is_directory=True)
+    os.replace(tmp, Path(out)/'latest')  # atomic: `latest` names the earlier run or this one, never nothing
+    for p in run.parent.iterdir():
+        if p != run and p.is_dir() and not p.is_symlink() and _RUN_NAME.fullmatch(p.name): shutil.rmtree(p)
+    return Path(out)/'latest'
 
 def _teachers_text(res:dict) -> str:
     c, t = res['config'], res.get('teachers', {})

@@ -13,7 +13,7 @@ from .distributed import ddp_ctx, on_rank0
 from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
 
 # %% auto #0
-__all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN',
+__all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN', 'disk_full',
            'atomic_write', 'torch_bytes', 'weights_checksum', 'save_generation', 'finished_generations',
            'load_generation', 'generation_table', 'valid_probs', 'method_spec', 'data_fingerprint', 'born_again',
            'sfeed', 'stage_table']
@@ -103,6 +103,11 @@ def _mount(path:Path) -> Path:
     while not os.path.ismount(p): p = p.parent
     return p
 
+def disk_full(e:BaseException, path) -> OSError|None:
+    "An `OSError` naming the file system and the file `path`, when `e` says the disk (or the user's quota) is full"
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OSError(e.errno, f"no space left on {_mount(path)} while writing {path}; the files written before it are kept")
+
 def atomic_write(path, data:str|bytes):
     "Write `data` to `path` via a synced temporary file in the same folder renamed over it (the user's umask); a full disk is named"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,8 +120,7 @@ def atomic_write(path, data:str|bytes):
         os.replace(tmp, path)
     except BaseException as e:
         tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise OSError(e.errno, f"no space left on {_mount(path)} while writing {path}; the files written before it are kept") from e
+        if full := disk_full(e, path): raise full from e
         raise
 
 def torch_bytes(obj) -> bytes:

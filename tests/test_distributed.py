@@ -46,7 +46,7 @@ def test_rank0_alone_writes_each_file_once(launch):
     assert sorted(names) == sorted(want), names
     assert sorted(p.name for p in (out/'ban-ddp').iterdir()) == ['gen0.json', 'gen0.pth', 'gen1.json', 'gen1.pth']
     assert json.loads((out/'cli'/'results.json').read_text())['runs']['kd']
-    log = (out/'cli'/'runs'/'kd-seed0'/'history.csv').read_text().splitlines()  # rank 0's per-epoch log, written once
+    log = (out/'cli'/'latest'/'kd-seed0'/'history.csv').read_text().splitlines()  # rank 0's per-epoch log, written once
     assert len(log) == 2 and log[0].startswith('epoch'), log
 
 def test_export_holds_the_student_alone(launch):
