@@ -22,7 +22,7 @@ def site(tmp_path_factory):
     assert r.returncode == 0, f"build_docs failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
     return out, (out/'viz.html').read_text()
 
-FIGURES = 9  # what 20_viz shows: seven figures and two explorers (static on a page)
+FIGURES = 15  # what 20_viz shows: seven figures, six set-up diagrams and two explorers (static on a page)
 
 def test_page_loads_nothing_from_the_network(site):
     out, page = site
