@@ -19,16 +19,17 @@ from fastai.callback.tracker import SaveModelCallback
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 from fastai.distributed import DistributedDL
-from .distributed import launched, mean_across, broadcast_state, average_buffers # also fits fastai's DDP route to CPU processes
+from .distributed import launched, mean_across, broadcast_state, average_buffers, flagged_ranks # also fits fastai's DDP route to CPU processes
 
 # %% auto #0
-__all__ = ['FEED_BETA', 'FEED_MAP', 'FIT_EVENTS', 'as_module', 'unwrap', 'find_layer', 'hook_features', 'feature_candidates',
-           'resolve_layer', 'freeze', 'count_params', 'restoring', 'frozen', 'soft_kd_loss', 'kd_loss', 'average_probs',
-           'average_logits', 'normalize_factor', 'factor_loss', 'paper_beta', 'balance_beta', 'settle_beta',
-           'check_positive', 'check_nonneg', 'check_fraction', 'check_choice', 'fit_guard', 'GuardedCallback',
-           'Distiller', 'NonFiniteError', 'TensorDS', 'network_error', 'opt_add_params', 'opt_remove_params',
-           'same_batch_order', 'synth_dls', 'tiny_cnn', 'check_interrupts', 'same_architecture', 'TeacherStack',
-           'check_grad_accum', 'check_lr_find', 'check_best_reload', 'check_export']
+__all__ = ['FEED_BETA', 'FEED_MAP', 'T_RANGE', 'MAX_WEIGHT', 'P_RANGE', 'FIT_EVENTS', 'as_module', 'unwrap', 'find_layer',
+           'hook_features', 'feature_candidates', 'resolve_layer', 'freeze', 'count_params', 'restoring', 'frozen',
+           'soft_kd_loss', 'kd_loss', 'average_probs', 'average_logits', 'normalize_factor', 'factor_loss',
+           'paper_beta', 'balance_beta', 'settle_beta', 'check_positive', 'check_nonneg', 'check_fraction',
+           'check_choice', 'fit_guard', 'GuardedCallback', 'Distiller', 'NonFiniteError', 'TensorDS', 'network_error',
+           'opt_add_params', 'opt_remove_params', 'same_batch_order', 'synth_dls', 'tiny_cnn', 'check_interrupts',
+           'same_architecture', 'TeacherStack', 'check_grad_accum', 'check_lr_find', 'check_best_reload',
+           'check_export']
 
 # %% ../nbs/00_core.ipynb #c005
 def as_module(m) -> nn.Module:
@@ -236,16 +237,24 @@ def _is_real(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v
 def _bad_setting(owner:str, name:str, rule:str, v, hint:str='') -> ValueError:
     return ValueError(f"{owner + ': ' if owner else ''}`{name}` must be {rule}, got {v!r}" + (f"; {hint}" if hint else ''))
 
-def check_positive(v, name:str, owner:str='', hint:str='', integer:bool=False):
-    "`v` if it is a finite number > 0 (a whole number ≥ 1 with `integer`), else a `ValueError` naming `owner`'s setting `name`"
+T_RANGE = (1e-2, 1e3) # softmax temperatures: z/T and the loss's T² scale stay far from float32's limits
+MAX_WEIGHT = 1e6 # a loss term's weight (β, EKD's α, β, γ): the weighted term and its gradients stay finite
+P_RANGE = (1, 16) # the factor loss's exponent: below 1 its slope is infinite where two factors agree; 2ᵖ stays finite
+
+def _bounds(lo, hi) -> str: return f"a number in [{lo:g}, {hi:g}]"
+
+def check_positive(v, name:str, owner:str='', hint:str='', integer:bool=False, lo=None, hi=None):
+    "`v` if it is a finite number > 0 (a whole number ≥ 1 with `integer`) within [`lo`, `hi`] if given, else a `ValueError` naming `owner`'s setting `name`"
     ok = isinstance(v, numbers.Integral) if integer else _is_real(v) and math.isfinite(v)
     if isinstance(v, bool) or not ok or not v > 0:
         raise _bad_setting(owner, name, 'a whole number ≥ 1' if integer else 'a finite number > 0', v, hint)
+    if (lo is not None and v < lo) or (hi is not None and v > hi): raise _bad_setting(owner, name, _bounds(ifnone(lo, 0), hi), v, hint)
     return v
 
-def check_nonneg(v, name:str, owner:str='', hint:str=''):
-    "`v` if it is a finite number ≥ 0"
+def check_nonneg(v, name:str, owner:str='', hint:str='', hi=None):
+    "`v` if it is a finite number ≥ 0 (and ≤ `hi` if given)"
     if not (_is_real(v) and math.isfinite(v) and v >= 0): raise _bad_setting(owner, name, 'a finite number ≥ 0', v, hint)
+    if hi is not None and v > hi: raise _bad_setting(owner, name, _bounds(0, hi), v, hint)
     return v
 
 def check_fraction(v, name:str, owner:str='', hint:str=''):
@@ -324,11 +333,11 @@ class Distiller(GuardedCallback):
     "Base of distillation callbacks: frozen `teachers`, loss `components` recorded per batch and per epoch"
     order = MixedPrecision.order + 1
     components = ()
-    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last', '_bufs', '_good', '_best')
-    _transient = ('_cache', '_stack', '_t_out', '_idx', '_bufs', '_good', '_best') # per-fit references that `teardown` drops
+    _stateattrs = ('teachers', 'owned', '_undo', '_cache', '_stack', '_t_out', '_last', '_watch', '_good', '_best')
+    _transient = ('_cache', '_stack', '_t_out', '_idx', '_watch', '_good', '_best') # per-fit references that `teardown` drops
     cacheable = False # subclasses whose teacher outputs depend on the input alone may serve them from a cache
     cache_limit = 2**30 # bytes: a larger teacher-output table is not built (a warning says so) and teachers run per batch
-    check_finite = 'step' # non-finite loss terms: 'step' stops before that step (one host sync per batch), 'epoch' checks each epoch's record, False: never
+    check_finite = 'step' # non-finite loss, gradients, weights or statistics: 'step' stops before that step (one host sync per batch), 'epoch' checks at each epoch's end, False: never
     def __init__(self, teachers=None, cache:bool=False, batched='auto'):
         name = type(self).__name__
         self.teachers = [as_module(t) for t in _listify_nets(teachers)]
@@ -445,38 +454,128 @@ def epoch_means(self:Distiller) -> dict:
 
 # %% ../nbs/00_core.ipynb #r051
 class NonFiniteError(FloatingPointError):
-    "A loss or one of its terms became NaN or infinite during training"
+    "A loss or one of its terms, a gradient, a weight or a BatchNorm statistic became NaN or infinite during training"
 
 _sync_free_cbs = ('NoHostSync',)  # callbacks that forbid host syncs in the step: the check then runs once per epoch
 
 @patch
 def _setup_finite(self:Distiller):
-    "This fit's check of the loss terms; in 'step' mode, a copy of the buffers to restore after a bad batch"
+    "This fit's check, and in 'step' mode a copy of the weights and buffers it watches (`_watched`)"
     mode = check_choice(self.check_finite, 'check_finite', ('step', 'epoch', False), type(self).__name__)
     if mode == 'step' and any(type(c).__name__ in _sync_free_cbs for c in self.learn.cbs): mode = 'epoch'
     if any(isinstance(c, LRFinder) for c in self.learn.cbs): mode = False  # `lr_find` drives the loss up on purpose, then restores the weights
-    self._finite = mode
-    if mode != 'step': return
-    self._bufs = [b for m in (self.learn.model, self.owned) for b in m.buffers()]
-    self._good = [b.detach().clone() for b in self._bufs]
+    self._finite, self._watch, self._good, self._checked = mode, None, None, False
+    if mode == 'step': self._watched()  # and a copy of them as they are now
+
+def _attr_name(cb, m, default:str) -> str:
+    "The attribute of `cb` that holds `m` (`translator`, `discs`), or the list it is in (`translators.1`, `teachers.0`)"
+    for k, v in vars(cb).items():
+        if v is m: return k
+        if k == 'owned' or not isinstance(v, (list, nn.ModuleList)): continue
+        i = next((i for i, o in enumerate(v) if o is m), None)
+        if i is not None: return f"{k}.{i}"
+    return default
+
+def _module_names(cb) -> list:
+    "(prefix, module) of the student ('') and of the modules in `synced()` (the owned ones one by one), named by the callback's attributes"
+    ms = [(_attr_name(cb, c, f'owned.{i}'), c) for i, c in enumerate(cb.owned)]
+    ms += [(_attr_name(cb, m, type(m).__name__), m) for m in cb.synced() if m is not cb.owned]
+    return [('', cb.learn.model)] + [(n + '.', m) for n, m in ms]
+
+@patch
+def _watched(self:Distiller) -> tuple:
+    "(name, tensor) of the weights, and of the buffers, that steps change: the student's and its trained modules' (listed again if it builds more)"
+    key = tuple(map(id, self.synced()))
+    if self._watch is not None and self._watch[0] == key: return self._watch[1:]
+    seen, ps, bs = set(), [], []
+    for pre, m in _module_names(self):
+        for out, named in ((ps, m.named_parameters()), (bs, m.named_buffers())):
+            out += [(pre + n.removeprefix('module.'), t) for n, t in named if id(t) not in seen and not seen.add(id(t))]
+    kept = {} if self._good is None else {id(t): g for (_, t), g in zip(self._watch[1] + self._watch[2], self._good)}
+    self._watch = (key, ps, bs)  # a subclass built more modules: their copies start from now
+    if self._finite == 'step': self._good = [kept[id(t)] if id(t) in kept else t.detach().clone() for _, t in ps + bs]
+    return ps, bs
+
+@patch
+def step_grads(self:Distiller) -> list:
+    "(name, gradient) of everything the coming optimizer step(s) will use; a subclass with its own update adds its gradients"
+    return [(n, p.grad) for n, p in self._watched()[0] if p.grad is not None]
+
+def _all_finite(ts) -> Tensor:
+    "One device tensor: True when every tensor in `ts` is finite (each one's 2-norm in float64, which no float32 value overflows)"
+    ts = [t.detach() for t in ts if t.is_floating_point()]
+    return torch.stack(torch._foreach_norm(ts, dtype=torch.float64)).isfinite().all() if ts else torch.tensor(True)
+
+def _scaling(learn) -> bool:
+    "Whether an fp16 `GradScaler` is on: it skips steps with overflowing gradients itself, and scaled gradients may be inf"
+    s = getattr(learn, 'scaler', None)
+    return s is not None and s.is_enabled()
 
 @patch
 def before_backward(self:Distiller):
-    "Check the loss (in 'step' mode), then drop this batch's references the backward pass does not need"
-    if not self.training: return
-    if self._finite == 'step': self._check_step()
-    self.release()
+    "Drop this batch's references the backward pass does not need"
+    if self.training: self.release()
 
 @patch
-def _check_step(self:Distiller):
-    "Stop before the backward pass and the step if the loss is not finite (one host sync), naming the terms that are not"
-    # the loss is a weighted sum of the terms, and a non-finite term makes it non-finite even with weight 0 (0·inf is
-    # NaN): checking the loss alone is enough, and one `isfinite` a step is what the check costs on small CPU steps
-    if torch.isfinite(self.learn.loss).all():
-        if self._bufs: torch._foreach_copy_(self._good, self._bufs)  # this batch's BatchNorm statistics are good
-        return
-    if self._bufs: torch._foreach_copy_(self._bufs, self._good)
-    raise NonFiniteError(self._nonfinite_msg({**self._last, 'loss': self.learn.loss}, self.iter, stopped=True))
+def after_batch(self:Distiller):
+    "Check a training batch whose step another callback skipped (gradient accumulation, an fp16 overflow) now"
+    if self.training and self._finite == 'step' and not self._checked: self._check_step(grads=not _scaling(self.learn))
+
+@patch
+@torch.no_grad()
+def _check_step(self:Distiller, grads:bool=True):
+    "Stop unless the loss, its terms, the step's gradients, the weights and the buffers are all finite: one flag, one host sync"
+    ps, bs = self._watched()
+    state = [t for _, t in ps + bs]
+    ts = [self.learn.loss, *self._last.values(), *state, *([g for _, g in self.step_grads()] if grads else [])]
+    ranks = flagged_ranks(~_all_finite(ts))  # in distributed training every process learns which found a non-finite value
+    self._checked = True
+    if ranks: self._stop(grads, ranks)
+    torch._foreach_copy_(self._good, state)  # the last good state: the weights before this step, this batch's statistics
+
+@patch
+@torch.no_grad()
+def _stop(self:Distiller, grads:bool, ranks:list):
+    "Raise `NonFiniteError` naming what is not finite, once the last good weights and statistics are put back"
+    ps, bs = self._watched()
+    msg = self._nonfinite_msg(self._nonfinite_tensors(grads), ranks, self.iter)
+    bad_w = not _all_finite([t for _, t in ps])  # left by the last step: the weights before it are put back
+    if bad_w and not _all_finite(self._good[:len(ps)]):
+        raise NonFiniteError(msg + "The weights were non-finite before this fit took a step: there is nothing good to put back; "
+                             "load good weights first. " + _advice)
+    n = 0 if bad_w else len(ps)
+    torch._foreach_copy_([t for _, t in (ps + bs)[n:]], self._good[n:])
+    what = ("The previous optimizer step made weights non-finite: the weights and BatchNorm statistics are put back as they were "
+            "before it (the optimizer's state, momentum included, is as that step left it). " if bad_w else
+            "The fit stopped before this batch's optimizer step: the model keeps the weights of the last step taken, all finite, "
+            "and the BatchNorm statistics from before this batch. ")
+    raise NonFiniteError(msg + what + _advice)
+
+_advice = "Look for NaN or inf in the inputs and the teachers' outputs, or lower the learning rate."
+
+def _names(what:str, names:list, n:int=3) -> str:
+    return f"{what} {', '.join(names[:n])}" + (f" and {len(names) - n} more" if len(names) > n else '')
+
+@patch
+def _nonfinite_tensors(self:Distiller, grads:bool=True) -> list:
+    "What is not finite among the tensors a step uses and changes, each kind named: gradients, weights, buffers"
+    ps, bs = self._watched()
+    bad = lambda pairs: [n for n, t in pairs if t.is_floating_point() and not torch.isfinite(t).all()]
+    kinds = (('gradients of', self.step_grads() if grads else []), ('weights', ps), ('buffers (BatchNorm statistics)', bs))
+    return [_names(k, b) for k, pairs in kinds if (b := bad(pairs))]
+
+def _fmt(v:Tensor) -> str: return f"{v.item():.4g}" if v.numel() == 1 else '[' + ', '.join(f'{x:.3g}' for x in v.flatten().tolist()) + ']'
+
+@patch
+def _nonfinite_msg(self:Distiller, tensors:list, ranks:list, batch:int, vals:dict|None=None) -> str:
+    "Where and what: the non-finite terms (else tensors, else the processes that found them), the batch, every term's value"
+    vals = vals if vals is not None else {**self._last, 'loss': self.learn.loss}
+    terms = [repr(k) for k, v in vals.items() if not torch.isfinite(v).all()]
+    others = f"values on process {', '.join(map(str, ranks))} of {num_distrib()} (whose error names them; every process stops)"
+    head = ', '.join(terms) if terms else '; '.join(tensors) if tensors else others
+    also = f"; also non-finite: {'; '.join(tensors)}" if terms and tensors else ''
+    shown = ', '.join(f"{k}={_fmt(v)}" for k, v in vals.items())
+    return f"{type(self).__name__}: non-finite {head} in epoch {self.epoch}, training batch {batch} (of {self.n_iter}): {shown}{also}. "
 
 @patch
 def release(self:Distiller):
@@ -486,23 +585,17 @@ def release(self:Distiller):
 
 @patch
 def _check_epoch(self:Distiller, vals:dict):
-    "Raise for the first batch of the epoch with a non-finite recorded term"
+    "Raise for the first batch of the epoch with a non-finite recorded term, or for weights and buffers that are not finite now"
     bad = [~torch.isfinite(v.reshape(len(v), -1)).all(1) for v in vals.values()]
     first = min((int(b.nonzero()[0]) for b in bad if b.any()), default=None)
-    if first is not None: raise NonFiniteError(self._nonfinite_msg({k: v[first] for k, v in vals.items()}, first, stopped=False))
-
-def _fmt(v:Tensor) -> str: return f"{v.item():.4g}" if v.numel() == 1 else '[' + ', '.join(f'{x:.3g}' for x in v.flatten().tolist()) + ']'
-
-@patch
-def _nonfinite_msg(self:Distiller, vals:dict, batch:int, stopped:bool) -> str:
-    bad = ', '.join(repr(k) for k, v in vals.items() if not torch.isfinite(v).all())
-    terms = ', '.join(f"{k}={_fmt(v)}" for k, v in vals.items())
-    where = f"{type(self).__name__}: non-finite {bad} in epoch {self.epoch}, training batch {batch} (of {self.n_iter}): {terms}. "
-    what = ("The fit stopped before this batch's backward pass and optimizer step: the model keeps the weights and BatchNorm "
-            "statistics of the last good step. " if stopped else
-            "Found at the end of the epoch (check_finite='epoch', no host sync in the step): the steps after that batch were "
-            "taken, so the weights are not those of the last good step. ")
-    return where + what + "Look for NaN or inf in the inputs and the teachers' outputs, or lower the learning rate."
+    late = ("Found at the end of the epoch (check_finite='epoch', no host sync in the step): the steps after it were taken, "
+            "so the weights are not those of the last good step. ")
+    if first is not None:
+        raise NonFiniteError(self._nonfinite_msg([], [], first, {k: v[first] for k, v in vals.items()}) + late + _advice)
+    with torch.no_grad():
+        if _all_finite([t for _, t in sum(self._watched(), [])]): return
+        tensors = '; '.join(self._nonfinite_tensors(grads=False))
+    raise NonFiniteError(f"{type(self).__name__}: non-finite {tensors} at the end of epoch {self.epoch}. " + late + _advice)
 
 # %% ../nbs/00_core.ipynb #r061
 @patch
@@ -629,7 +722,7 @@ def _setup_prefetch(self:Distiller):
 @patch
 def before_batch(self:Distiller):
     "Take each sample's index off a cached training batch, or run the teachers before the student when that is safe"
-    self._t_out, self._last = None, {}
+    self._t_out, self._last, self._checked = None, {}, False
     if not self.training: return
     if self._cache is not None:
         *xb, y, self._idx = (*self.xb, *self.yb)
@@ -702,10 +795,11 @@ def before_validate(self:Distiller): self.owned.eval()
 
 @patch
 def before_step(self:Distiller):
-    "Average the owned modules' gradients across processes in distributed training"
-    if num_distrib() <= 1: return
-    for p in self._owned_params():
-        if p.grad is not None: torch.distributed.all_reduce(p.grad); p.grad.div_(num_distrib())
+    "Average the owned modules' gradients across processes (distributed training), then check what the step will use ('step' mode)"
+    if num_distrib() > 1:
+        for p in self._owned_params():
+            if p.grad is not None: torch.distributed.all_reduce(p.grad); p.grad.div_(num_distrib())
+    if self._finite == 'step': self._check_step()
 
 # %% ../nbs/00_core.ipynb #lf1
 @contextmanager

@@ -10,7 +10,8 @@ from fastai.basics import *
 from fastai.distributed import DistributedDL, DistributedTrainer  # fastai's DDP route; it needs `accelerate`
 
 # %% auto #0
-__all__ = ['launched', 'init_distrib', 'local_device', 'mean_across', 'broadcast_state', 'average_buffers', 'on_rank0', 'ddp_ctx']
+__all__ = ['launched', 'init_distrib', 'local_device', 'mean_across', 'broadcast_state', 'average_buffers', 'flagged_ranks',
+           'on_rank0', 'ddp_ctx']
 
 # %% ../nbs/04_distributed.ipynb #d021
 if not hasattr(DistributedDL, '_cuda_broadcast'): DistributedDL._cuda_broadcast = DistributedDL._broadcast  # fastai's own
@@ -64,6 +65,14 @@ def average_buffers(*modules):
         for b in m.buffers():
             if b.is_floating_point(): mean_across(b)
             else: torch.distributed.broadcast(b, 0)
+
+def flagged_ranks(flag:Tensor) -> list:
+    "The ranks whose boolean `flag` is set, known to every process: one all-reduce, one host sync ([0] or [] in one process)"
+    if not launched(): return [0] if flag.item() else []
+    v = torch.zeros(num_distrib(), device=flag.device)
+    v[rank_distrib()] = flag.float()
+    torch.distributed.all_reduce(v)
+    return [r for r, x in enumerate(v.tolist()) if x]
 
 # %% ../nbs/04_distributed.ipynb #d051
 def on_rank0(fn:Callable, *args, **kwargs):

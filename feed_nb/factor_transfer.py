@@ -154,8 +154,8 @@ class FactorTransfer(Distiller):
         super().__init__(teacher, cache=cache)
         if len(self.teachers) != 1: raise ValueError(f"FactorTransfer takes one teacher, got {len(self.teachers)}")
         n = 'FactorTransfer'
-        if beta is not None: check_nonneg(beta, 'beta', n, "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)")
-        check_positive(p, 'p', n, 'FEED: 1')
+        if beta is not None: check_nonneg(beta, 'beta', n, "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)", hi=MAX_WEIGHT)
+        check_positive(p, 'p', n, 'FEED: 1', lo=P_RANGE[0], hi=P_RANGE[1])
         check_choice(reduction, 'reduction', ('mean', 'batchmean'), n); check_choice(spatial, 'spatial', ('error', 'interpolate'), n)
         check_choice(auto_beta, 'auto_beta', (True, False), n)
         if teacher_layer is not None: find_layer(self.teachers[0], teacher_layer)

@@ -352,7 +352,7 @@ def sfeed(beta:float|None=None, # β; None: FEED's 500 for a 64×8×8 map carrie
           **kwargs, # passed to `FactorTransfer` (cache, p, reduction, spatial, translator)
          ):
     "A `method_cb` for `born_again` making sequential FEED (§4.1): Factor Transfer from the previous stage"
-    if beta is not None: check_nonneg(beta, 'beta', 'sfeed', "the feature term's weight (FEED: 500 ResNets)")
+    if beta is not None: check_nonneg(beta, 'beta', 'sfeed', "the feature term's weight (FEED: 500 ResNets)", hi=MAX_WEIGHT)
     check_positive(para_epochs, 'para_epochs', 'sfeed', integer=True); check_positive(k, 'k', 'sfeed', 'the paraphrase rate (FEED: 1)')
     ft_args = set(inspect.signature(FactorTransfer).parameters) - {'teacher', 'paraphraser', 'student_layer', 'teacher_layer'}
     bad = sorted(set(kwargs) - ft_args)

@@ -23,7 +23,7 @@ class KD(Distiller):
                 ):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("KD needs at least one teacher")
-        self.T = check_positive(T, 'T', 'KD', 'the softmax temperature (Hinton: 1-20; FEED: 4)')
+        self.T = check_positive(T, 'T', 'KD', 'the softmax temperature (Hinton: 1-20; FEED: 4)', lo=T_RANGE[0], hi=T_RANGE[1])
         self.alpha = check_fraction(alpha, 'alpha', 'KD', "the teacher term's weight (0: labels only, 1: teacher only)")
 
     def after_pred(self):

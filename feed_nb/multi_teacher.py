@@ -96,8 +96,8 @@ class EKD(JointDistiller):
                 ):
         super().__init__(teachers, finetune_teachers, copy_teachers, cache, batched)
         if not self.teachers: raise ValueError("EKD needs at least one teacher")
-        for n, v in (('alpha', alpha), ('beta', beta), ('gamma', gamma)): check_nonneg(v, n, 'EKD', 'a weight of eq. 5 (EKD: 0.5, 0.5, 0.6)')
-        check_positive(T, 'T', 'EKD', 'the KL temperature (EKD: 10)'); check_choice(t_on, 't_on', ('both', 'teacher'), 'EKD')
+        for n, v in (('alpha', alpha), ('beta', beta), ('gamma', gamma)): check_nonneg(v, n, 'EKD', 'a weight of eq. 5 (EKD: 0.5, 0.5, 0.6)', hi=MAX_WEIGHT)
+        check_positive(T, 'T', 'EKD', 'the KL temperature (EKD: 10)', lo=T_RANGE[0], hi=T_RANGE[1]); check_choice(t_on, 't_on', ('both', 'teacher'), 'EKD')
         store_attr('alpha,beta,gamma,T,t_on')
         self._hooks = None
 
@@ -228,8 +228,8 @@ class FEED(Distiller):
                 ):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("FEED needs at least one teacher")
-        if beta is not None: check_nonneg(beta, 'beta', 'FEED', "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)")
-        check_positive(p, 'p', 'FEED', 'FEED: 1'); check_choice(auto_beta, 'auto_beta', (True, False), 'FEED')
+        if beta is not None: check_nonneg(beta, 'beta', 'FEED', "the feature term's weight (FEED: 500 ResNets, 2,000 WRN/ResNeXt)", hi=MAX_WEIGHT)
+        check_positive(p, 'p', 'FEED', 'FEED: 1', lo=P_RANGE[0], hi=P_RANGE[1]); check_choice(auto_beta, 'auto_beta', (True, False), 'FEED')
         check_choice(reduction, 'reduction', ('mean', 'batchmean'), 'FEED'); check_choice(spatial, 'spatial', ('error', 'interpolate'), 'FEED')
         self.teacher_layers = self._teacher_layers(teacher_layers)
         store_attr('beta,p,student_layer,reduction,spatial,auto_beta')

@@ -108,7 +108,7 @@ class OnlineDistiller(Distiller):
                 ):
         super().__init__()
         n = type(self).__name__
-        self.T = check_positive(T, 'T', n, 'the softmax temperature (DML: 1, AFD: 3)')
+        self.T = check_positive(T, 'T', n, 'the softmax temperature (DML: 1, AFD: 3)', lo=T_RANGE[0], hi=T_RANGE[1])
         self.kl_cyclic = check_choice(kl_cyclic, 'kl_cyclic', (True, False), n)
 
     @property
@@ -191,8 +191,8 @@ class AFD(OnlineDistiller):
                 ):
         check_choice(cyclic, 'cyclic', (True, False), 'AFD')
         super().__init__(T, cyclic if kl_cyclic is None else kl_cyclic)
-        check_nonneg(adv_lr, 'adv_lr', 'AFD', "the adversarial update's Adam learning rate (AFD: 2e-5)")
-        check_nonneg(adv_wd, 'adv_wd', 'AFD', "the adversarial update's weight decay (AFD: 0.1)")
+        check_nonneg(adv_lr, 'adv_lr', 'AFD', "the adversarial update's Adam learning rate (AFD: 2e-5)", hi=1.)
+        check_nonneg(adv_wd, 'adv_wd', 'AFD', "the adversarial update's weight decay (AFD: 0.1)", hi=MAX_WEIGHT)
         for m in adv_decay: check_fraction(m, 'adv_decay', 'AFD', 'fractions of training after which adv_lr drops ×0.1 (AFD: 0.25, 0.5)')
         if nf is not None: check_positive(nf, 'nf', 'AFD', integer=True)
         check_choice(spatial, 'spatial', ('error', 'interpolate'), 'AFD')
@@ -233,6 +233,13 @@ def _adversarial_grads(self:AFD):
              torch.autograd.grad(l_g/d, g_params, retain_graph=True, allow_unused=True))
     self._grads = grads if self._grads is None else tuple(map(_add_grads, self._grads, grads))  # batches not stepped yet add up
     self.record(d=l_d, g=l_g, d_real=torch.stack([o.mean() for o in d_real]), d_fake=torch.stack([o.mean() for o in d_fake]))
+
+@patch
+def step_grads(self:AFD) -> list:
+    "The Learner's gradients and those of the adversarial update that follows its step (checked before either is taken)"
+    names = {id(p): n for n, p in self._watched()[0]}
+    adv = [(f"{names.get(id(p), 'a discriminator weight')} (adversarial)", g) for p, g in zip(getattr(self, '_adv_params', None) or [], self._grads or ())]
+    return Distiller.step_grads(self) + [(n, g) for n, g in adv if g is not None]
 
 @patch
 def after_step(self:AFD):

@@ -13,7 +13,7 @@ import torch
 from fastai.basics import *
 from torch.nn.parallel import DistributedDataParallel
 from feed_nb.distributed import init_distrib, local_device, ddp_ctx
-from feed_nb.core import unwrap
+from feed_nb.core import unwrap, NonFiniteError
 from feed_nb.data import digits_dls
 from feed_nb.models import create_model
 from feed_nb.kd import KD
@@ -28,7 +28,7 @@ p.add_argument('--device', default='cpu')
 p.add_argument('--bs', type=int, default=32)  # per process
 p.add_argument('--epochs', type=int, default=2)
 p.add_argument('--frac', type=float, default=1.)
-p.add_argument('--methods', default='kd,kd_stack,ft,feed,ekd,afd,ban,cli')
+p.add_argument('--methods', default='kd,kd_stack,ft,feed,ekd,afd,ban,cli,nan')
 args = p.parse_args()
 cpu = args.device == 'cpu'
 if cpu: torch.set_num_threads(1)
@@ -158,6 +158,23 @@ with alone():  # the single-process references, shared out among the processes
         refs[m] = accuracy_of(model, dls)
 for r in gather(refs):
     for m, a in r.items(): report['methods'][m]['acc_single'] = a
+
+class Overflow(Callback):
+    "On the last process, a BatchNorm running variance of FT's translator overflows before training batch 2 (loss and gradients stay finite)"
+    def __init__(self, ft): self.ft = ft
+    def before_batch(self):
+        if self.training and self.iter == 2 and RANK == WORLD - 1:
+            bn = next(m for m in self.ft.translator.modules() if isinstance(m, nn.BatchNorm2d))
+            with torch.no_grad(): bn.running_var[0] = float('inf')  # the owned modules' statistics are each process's own
+
+if 'nan' in METHODS:  # every process stops in that batch; each catches the error, and they go on together
+    ft = FactorTransfer(TEACHERS[0], beta=50., student_layer='body.1', teacher_layer='body.1')
+    learn = _learner(dls_for(args.bs), lambda: create_model(STUDENT, 10, 1), [ft, Overflow(ft)])
+    err = None
+    with ddp_ctx(learn), learn.no_bar(), learn.no_logging():
+        try: learn.fit(1, LR)
+        except NonFiniteError as e: err = str(e)
+    report['nan'] = gather(dict(rank=RANK, error=err))
 
 if 'cli' in METHODS:  # `feed_nb compare` launched on every process: rank 0 alone writes the results and the teachers
     from feed_nb.cli import _main

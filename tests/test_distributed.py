@@ -73,6 +73,13 @@ def test_accuracy_matches_one_process(launch):
     assert all(abs(d) <= TOL_ONE for d in diffs.values()), diffs
     assert abs(sum(diffs.values())/len(diffs)) <= TOL_MEAN, diffs
 
+def test_a_nonfinite_value_on_one_process_stops_every_process(launch):
+    "FT's translator's BatchNorm statistics overflow on one process (loss and gradients finite): both processes raise in that batch, then go on"
+    errs = {r['rank']: r['error'] for r in launch[0]['nan']}
+    assert errs[0] and errs[1], errs  # rank 0 alone found nothing: it stops because rank 1 did
+    assert 'values on process 1 of 2' in errs[0] and 'training batch 2' in errs[0], errs[0]
+    assert 'buffers (BatchNorm statistics) translator.layers.1.running_var' in errs[1] and 'training batch 2' in errs[1], errs[1]
+
 def test_cli_refuses_workers_under_a_launch(monkeypatch):
     "`--workers` (side-by-side runs) and a distributed launch exclude each other; the message says what to pass"
     from feed_nb.cli import _join_launch, UsageError
