@@ -10,13 +10,13 @@ from typing import Annotated
 import argparse
 from fastcore.script import anno_parser
 from .archs import parse_arch
+from .checks import *
 
 # %% auto #0
-__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'SAVES', 'AUGS', 'TEACHER_METHODS', 'FEATURE_READERS', 'UsageError',
-           'check_methods', 'check_counts', 'check_numbers', 'check_save', 'check_archs', 'check_data', 'report_split',
-           'check_aug', 'check_pretrained', 'check_out', 'lock_out', 'parse_teacher_file', 'check_device', 'load_data',
-           'pick_device', 'check_network', 'load_teacher_file', 'check_feature_map', 'check_networks', 'check_size',
-           'main', 'teacher_line', 'kept_line']
+__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'AUGS', 'TEACHER_METHODS', 'FEATURE_READERS', 'check_methods',
+           'check_archs', 'check_data', 'report_split', 'check_aug', 'check_pretrained', 'check_out', 'lock_out',
+           'parse_teacher_file', 'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file',
+           'check_feature_map', 'check_networks', 'check_size', 'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
 METHOD_DOCS = {
@@ -34,35 +34,11 @@ METHOD_DOCS = {
 DIGITS_TRAIN = 359 # training digits of the teaching regime (`data.REGIME`)
 IMAGE_EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp'}
 
-class UsageError(ValueError):
-    "A command-line argument the user must fix"
-
 def check_methods(names) -> list[str]:
     "Known method names, in the order given"
     bad = [m for m in names if m not in METHOD_DOCS]
     if bad: raise UsageError(f"unknown method {bad[0]!r}; choose from {', '.join(METHOD_DOCS)}")
     return list(names)
-
-def check_counts(**counts):
-    "Every count must be at least 1 (`peers` at least 2)"
-    for k, v in counts.items():
-        low = 2 if k == 'peers' else 1
-        if v < low: raise UsageError(f"--{k} must be at least {low}, got {v}")
-
-def check_numbers(lr:float, T:float, alpha:float, beta:float|None, frac:float):
-    "The real-valued settings must be finite and in range"
-    if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr must be a finite number above 0, got {lr}")
-    if not (math.isfinite(T) and T > 0): raise UsageError(f"--temperature must be finite and above 0, got {T}")
-    if not (0 <= alpha <= 1): raise UsageError(f"--alpha must be in [0, 1], got {alpha}")
-    if beta is not None and not (math.isfinite(beta) and beta >= 0): raise UsageError(f"--beta must be finite and at least 0, got {beta}")
-    if not (0 < frac <= 1): raise UsageError(f"--frac must be in (0, 1], got {frac}")
-
-SAVES = ('last', 'best', 'none')
-
-def check_save(save:str) -> str:
-    "`--save` is one of `SAVES`"
-    if save not in SAVES: raise UsageError(f"--save must be {', '.join(SAVES[:-1])} or {SAVES[-1]}, got {save!r}")
-    return save
 
 def check_archs(**archs):
     "Every architecture name must parse (`archs.parse_arch`)"
@@ -378,8 +354,9 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
          ):
     try:
         names = _method_names(command, method, methods)
-        check_counts(workers=workers, teachers=teachers, teacher_epochs=teacher_epochs, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
-        check_numbers(lr, temperature, alpha, beta, frac); check_archs(arch=arch, teacher=teacher); check_save(save)
+        check_settings(True, lr=lr, T=temperature, alpha=alpha, beta=beta, frac=frac, save=save, workers=workers, n_teachers=teachers,
+                       teacher_epochs=teacher_epochs, generations=generations, peers=peers, epochs=epochs, seeds=seeds, bs=bs)
+        check_archs(arch=arch, teacher=teacher)
         files = teacher_file or []
         for f in files: parse_teacher_file(f)
         check_data(data, valid, frac, bs); check_size(size, data); aug = check_aug(aug, data); check_device(device); out_dir = check_out(out)
@@ -407,7 +384,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
 
 def check_size(size:int, data:str):
     "An image size in pixels, for image data only"
-    check_counts(size=size)
+    check_counts(True, size=size)
     if data == 'digits' and size != 32: raise UsageError("--size applies to image data (cifar10, cifar100, a folder); the digits are 8×8: leave it out")
 
 def _usage_exit(e:UsageError):

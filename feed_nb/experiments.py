@@ -15,6 +15,8 @@ from .core import _probe_batch
 from .distributed import ddp_ctx, on_rank0
 from .data import digits_dls, REGIME
 from .models import create_model
+from .archs import parse_arch
+from .checks import check_settings, check_seeds
 from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
@@ -331,15 +333,17 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
             **settings) -> dict:
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
     methods, quiet_runs = with_baselines(methods), quiet or workers > 1  # side by side, fastai's tables would interleave
+    teacher_epochs, seeds = ifnone(teacher_epochs, epochs), check_seeds(seeds)
+    check_settings(lr=lr, save=save, epochs=epochs, teacher_epochs=teacher_epochs, n_teachers=n_teachers, workers=workers,
+                   **{k: settings[k] for k in ('T', 'alpha', 'beta', 'frac', 'generations', 'peers') if k in settings})  # as the command line
+    need = any(METHODS[m].teachers for m in methods)
+    for a in [student] + ([teacher] if need and teacher_models is None else []): parse_arch(a)
     dls = dls or digits_dls(**REGIME)
     if len(dls.train) == 0:  # fastai drops the last partial batch: fewer samples than `bs` train nothing, silently
         raise ValueError(f"The training loader has no batch: {len(dls.train_ds)} samples with bs={dls.train.bs} "
                          "(fastai drops an incomplete last batch); use a smaller batch size or more training data")
-    if save not in ('last', 'best', 'none'): raise ValueError(f"save must be 'last', 'best' or 'none', got {save!r}")
-    teacher_epochs = ifnone(teacher_epochs, epochs)
     run_id = on_rank0(new_run_id)  # distributed: every process writes under rank 0's name
     run_dir = None if run_dir is None else Path(run_dir)/run_id  # a folder of its own: an earlier comparison's stays whole
-    need = any(METHODS[m].teachers for m in methods)
     if teacher_models is not None: teachers, trained, n_teachers = [t.to(dls.device) for t in teacher_models], False, len(teacher_models)
     elif need: teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir, pretrained)
     else: teachers, trained = [], False

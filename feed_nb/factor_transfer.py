@@ -75,9 +75,13 @@ def feature_map(model:nn.Module, layer, *xb) -> Tensor:
     return h.stored
 
 def _named_map(who:str, model, layer, xb) -> Tensor:
-    "`feature_map(model, layer, *xb)`; a network that cannot take the inputs `xb` is named in the error"
-    try: return feature_map(model, layer, *xb)
+    "`feature_map(model, layer, *xb)`; a network that cannot take the inputs `xb`, or a layer whose output is no 4-D map, is named in the error"
+    try: f = feature_map(model, layer, *xb)
     except RuntimeError as e: raise network_error(who, model, xb, e) from e
+    if not (isinstance(f, Tensor) and f.dim() == 4):
+        raise ValueError(f"{who}: the feature layer {layer!r} gives {f'a {f.dim()}-D output of shape {tuple(f.shape)}' if isinstance(f, Tensor) else f'a {type(f).__name__}'}; "
+                         "the factor needs a 4-D feature map (N, C, H, W): name a convolutional layer, or leave the layer out for the last 4-D map before pooling")
+    return f
 
 def feature_shapes(model:nn.Module, layer, x) -> torch.Size:
     "Shape of `model`'s feature map at `layer` for the input batch `x` (a tensor or a tuple of inputs)"

@@ -72,6 +72,7 @@ class BAN(Distiller):
         super().__init__(teachers, cache=cache, batched=batched)
         if not self.teachers: raise ValueError("BAN needs at least one teacher")
         check_choice(variant, 'variant', self.variants, 'BAN')
+        if generator is not None and not isinstance(generator, torch.Generator): raise ValueError(f"BAN: `generator` must be a torch.Generator or None, got {generator!r}")
         self.variant, self.generator = variant, generator
         self.components = ('ce', variant.removesuffix('+l'))
 

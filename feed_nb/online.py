@@ -193,6 +193,7 @@ class AFD(OnlineDistiller):
         super().__init__(T, cyclic if kl_cyclic is None else kl_cyclic)
         check_nonneg(adv_lr, 'adv_lr', 'AFD', "the adversarial update's Adam learning rate (AFD: 2e-5)", hi=1.)
         check_nonneg(adv_wd, 'adv_wd', 'AFD', "the adversarial update's weight decay (AFD: 0.1)", hi=MAX_WEIGHT)
+        if not isinstance(adv_decay, (list, tuple)): raise ValueError(f"AFD: `adv_decay` must be a list of fractions of training after which adv_lr drops ×0.1, e.g. (0.25, 0.5), got {adv_decay!r}")
         for m in adv_decay: check_fraction(m, 'adv_decay', 'AFD', 'fractions of training after which adv_lr drops ×0.1 (AFD: 0.25, 0.5)')
         if nf is not None: check_positive(nf, 'nf', 'AFD', integer=True)
         check_choice(spatial, 'spatial', ('error', 'interpolate'), 'AFD')
