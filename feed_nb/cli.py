@@ -71,7 +71,18 @@ def _check_folder(root:Path, valid:str) -> int:
     counts = {s: _count_images(root/s) for s in ('train', held)}
     empty = [s for s, c in counts.items() if not c]
     if empty: raise UsageError(f"--data {root}: {' and '.join(f'{s}/' for s in empty)} hold no images ({', '.join(sorted(IMAGE_EXTS))})")
+    _check_classes(root, held)
     return counts['train']
+
+def _check_classes(root:Path, held:str):
+    "Every class folder holds images, every held-out class is a training class, and there are at least two"
+    classes = {s: {d.name: _count_images(d) for d in sorted((root/s).iterdir()) if d.is_dir()} for s in ('train', held)}
+    empty = [f'{s}/{c}/' for s, cs in classes.items() for c, n in cs.items() if not n]
+    if empty: raise UsageError(f"--data {root}: the class folder {empty[0]} holds no images; add its images or remove the folder")
+    unseen = [c for c in classes[held] if c not in classes['train']]
+    if unseen: raise UsageError(f"--data {root}: {held}/{unseen[0]}/ is a class with no train/{unseen[0]}/ folder (a network cannot learn a class it never sees)")
+    if len(classes['train']) < 2: raise UsageError(f"--data {root}: train/ holds {len(classes['train'])} class folder(s) "
+                                                   f"({', '.join(classes['train']) or 'none'}); a classifier needs at least 2")
 
 def report_split(data:str, valid:str) -> str:
     "What validates: 'test' (a report split of its own), 'tune' (the tuning split, the report split kept apart), or 'valid' (a folder's valid/, both: it has no test/)"
@@ -146,7 +157,7 @@ def load_data(data:str, bs:int, device, frac:float=1., valid:str='test', size:in
     if data == 'digits': return digits_dls(bs=bs, device=device, frac=frac, valid=valid, **REGIME)
     try: dls = cifar_dls(data if data in ('cifar10', 'cifar100') else 'cifar10', None if data.startswith('cifar') else data,
                          bs=bs, device=device, frac=frac, valid=valid, size=size, augment=aug)
-    except (FileNotFoundError, RuntimeError) as e: raise UsageError(str(e)) from e
+    except (FileNotFoundError, RuntimeError, ValueError) as e: raise UsageError(str(e)) from e  # a missing folder, a damaged image
     dls.n_in = 3
     return dls
 

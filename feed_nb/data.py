@@ -13,7 +13,8 @@ from sklearn.model_selection import train_test_split
 
 # %% auto #0
 __all__ = ['REGIME', 'CIFAR_URLS', 'AUGMENTATIONS', 'digits_tensors', 'stratified_subset', 'digits_split', 'digits_dls',
-           'check_image_folder', 'cifar_path', 'ResizeFirst', 'augmentation', 'cifar_dls', 'write_image_folder']
+           'check_image_folder', 'cifar_path', 'ResizeFirst', 'augmentation', 'check_images', 'cifar_dls',
+           'write_image_folder']
 
 # %% ../nbs/01_data.ipynb #c005
 def digits_tensors() -> tuple[Tensor, Tensor]:
@@ -127,6 +128,14 @@ def augmentation(augment, size:int) -> list:
     if augment not in AUGMENTATIONS: raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)} (or True/False), got {augment!r}")
     return {'none': [], 'flip': [FlipItem(0.5)], 'cifar': [CropPad(size + 2*(size//8)), RandomCrop(size), FlipItem(0.5)]}[augment]
 
+def check_images(items):
+    "Every image file in `items` opens and passes PIL's `verify` (PNG checksums, truncation); a damaged one is named before anything trains"
+    from PIL import Image
+    for p in items:
+        try:
+            with Image.open(p) as im: im.verify()
+        except Exception as e: raise ValueError(f"{p} is not a readable image ({type(e).__name__}: {e}); replace or remove it") from None
+
 def cifar_dls(name:str='cifar10', path=None, bs:int=128, frac:float=1., seed:int=0,
               augment:bool|str=True, # training augmentation: 'cifar' (True: pad, random crop, flip), 'flip', or 'none' (False)
               device=None, num_workers:int|None=None,
@@ -140,6 +149,7 @@ def cifar_dls(name:str='cifar10', path=None, bs:int=128, frac:float=1., seed:int
     train = [o for o in items if o.relative_to(root).parts[0] == 'train']
     keep = set(stratified_subset(np.arange(len(train)), [parent_label(o) for o in train], frac, seed))
     items = L(o for i, o in enumerate(train) if i in keep) + L(o for o in items if o.relative_to(root).parts[0] == held)
+    if path is not None: check_images(items)  # a user's folder; the downloaded CIFAR is trusted (60,000 checks: 3 s)
     if not (isinstance(size, int) and size > 0): raise ValueError(f"size must be a positive number of pixels, got {size!r}")
     # resize first: a photograph is seen whole at `size`, not as its central `size`×`size` patch; CIFAR's 32×32 images are
     # unchanged (Resize to their own size is the identity). Then the augmentation (CIFAR's: pad by size/8, random crop, flip)
