@@ -15,8 +15,8 @@ from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
 # %% auto #0
 __all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN', 'disk_full',
            'atomic_write', 'torch_bytes', 'weights_checksum', 'save_generation', 'finished_generations',
-           'load_generation', 'generation_table', 'valid_probs', 'method_spec', 'data_fingerprint', 'born_again',
-           'sfeed', 'stage_table']
+           'load_generation', 'generation_table', 'valid_probs', 'method_spec', 'data_fingerprint', 'learner_spec',
+           'born_again', 'sfeed', 'stage_table']
 
 # %% ../nbs/14_generations.ipynb #c006
 def soft_ce(y_s:Tensor, p_t:Tensor) -> Tensor:
@@ -273,6 +273,16 @@ def _check_record(info:dict, want:dict, path, gen:int):
     diff = [f"{k}: stored {info.get(k)!r}, requested {v!r}" for k, v in want.items() if info.get(k) != v]
     if diff: raise _refused(path, gen, "records a generation trained with a different setup: " + '; '.join(diff))
 
+def _spec_name(f) -> str:
+    "A stable name for an optimizer or loss: a function's or class's name with a `partial`'s arguments, else the object's `repr`"
+    if isinstance(f, partial): return f"{_spec_name(f.func)}({', '.join(f'{k}={v!r}' for k, v in sorted(f.keywords.items()))})"
+    return getattr(f, '__qualname__', None) or repr(f)
+
+def learner_spec(kwargs:dict) -> dict:
+    "What trains a generation besides its method, as born_again records and compares it: optimizer, loss, weight decay, momentums"
+    return dict(opt=_spec_name(kwargs.get('opt_func', Adam)), loss=_spec_name(kwargs['loss_func']), wd=kwargs.get('wd'),
+                moms=list(kwargs['moms']) if kwargs.get('moms') is not None else None)
+
 # %% ../nbs/14_generations.ipynb #c034
 def _check_weights(model:nn.Module, gen:int):
     "Refuse a generation whose weights or buffers are not all finite"
@@ -283,14 +293,15 @@ def _check_weights(model:nn.Module, gen:int):
 def _resume(run_dir, gen:int, make_model, info:dict, setup:dict, dls) -> nn.Module:
     "Finished generation `gen`, if its record matches the request (`setup`, architecture, data) and its weights their checksum"
     model = make_model()
-    want = {**setup, 'arch': type(model).__name__, 'data': data_fingerprint(_seed_dls(dls, setup['seed']))}
+    dls = _seed_dls(dls, setup['seed'])
+    want = {**setup, 'arch': type(model).__name__, 'data': data_fingerprint(dls), 'bs': dls.train.bs}
     _check_record(info, want, Path(run_dir)/f'gen{gen}.json', gen)
     return load_generation(run_dir, gen, model, info)
 
 def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit, epochs, lr, verbose, setup, **kwargs):
     "Seed, build and train one generation; returns the model and its JSON `info` (`setup` plus what came out)"
     dls = _seed_dls(dls, seed)
-    setup = {**setup, 'data': data_fingerprint(dls)}
+    setup = {**setup, 'data': data_fingerprint(dls), 'bs': dls.train.bs}
     model = make_model()
     method = [method_cb([t for _, t in teachers])] if teachers else []
     learn = Learner(dls, model, cbs=method + L(cbs), **kwargs)
@@ -332,6 +343,7 @@ def born_again(make_model, # `make_model()` → a fresh network; or a list of su
     for g in range(n_gens):
         teachers = list(enumerate(models))[:g] if from_ensemble else list(enumerate(models))[-1:]
         setup = dict(gen=g, seed=int(seeds[g]), teachers=[i for i, _ in teachers], method_spec=spec if teachers else dict(name='labels', settings={}),
+                     **learner_spec(kwargs),
                      epochs=epochs, lr=str(lr), fit=fit, teacher_sha256=[infos[i]['sha256'] for i, _ in teachers])
         if g in done: model, info = _resume(run_dir, g, makers[g], done[g], setup, dls), done[g]
         else:
