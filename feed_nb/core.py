@@ -699,19 +699,27 @@ def _setup_cache(self:Distiller):
     state = random.getstate()  # `dl.new` draws its own rng from Python's: keep the user's random stream as it was
     ordered = dl.new(shuffle=False, drop_last=False)  # the same transforms as training, in data set order
     random.setstate(state)
-    outs, limit = [], self.cache_limit
+    cache, i = None, 0  # one tensor per teacher output, filled batch by batch: no per-batch pieces to concatenate
     with torch.no_grad():
         for b in ordered:
-            outs.append([o.detach() for o in self._forward_teachers(b[:n_inp])])
-            need = sum(o.numel()*o.element_size() for o in outs[0]) * len(ordered)  # from the first batch
-            if len(outs) == 1 and need > limit:
-                warn(f"{type(self).__name__}: the teacher-output cache would take {need/2**20:,.0f} MiB, more than "
-                     f"cache_limit={limit/2**20:,.0f} MiB; the teachers run on every batch instead. Raise `cache_limit` "
-                     "on the callback to cache anyway, or pass cache=False to silence this.")
-                return
-    self._cache = [torch.cat(o) for o in zip(*outs)]
+            ys = self._forward_teachers(b[:n_inp])
+            if cache is None and (cache := self._new_cache(ys, len(dl.dataset))) is None: return
+            for c, y in zip(cache, ys): c[i:i + len(y)] = y
+            i += len(ys[0])
+    self._cache = cache
     dl.dataset = _IndexedDS(dl.dataset)
     self._undo.callback(_unwrap_dataset, dl)
+
+@patch
+def _new_cache(self:Distiller, ys:list, n:int) -> list|None:
+    "Empty tensors for `n` samples of each of one batch's teacher outputs `ys`; None, with a warning, past `cache_limit` bytes"
+    need = sum(y[0].numel()*y.element_size() for y in ys) * n  # exactly what the cache holds
+    if need > self.cache_limit:
+        warn(f"{type(self).__name__}: the teacher-output cache would take {need/2**20:,.0f} MiB, more than "
+             f"cache_limit={self.cache_limit/2**20:,.0f} MiB; the teachers run on every batch instead. Raise `cache_limit` "
+             "on the callback to cache anyway, or pass cache=False to silence this.")
+        return None
+    return [y.new_empty((n, *y.shape[1:])) for y in ys]
 
 @patch
 def _setup_prefetch(self:Distiller):
