@@ -43,7 +43,7 @@ def run_seed(cfg:dict, # a `demo_config`
     with tempfile.TemporaryDirectory() as d:
         res = compare(cfg['methods'], dls or digits_dls(**REGIME), seeds=[seed], quiet=True, figures=False,
                       teacher_dir=teacher_dir, run_dir=d, save='none', **settings)
-        runs = {m: {**{k: rs[0][k] for k in KEPT if rs[0].get(k) is not None}, 'epochs': _epoch_accuracy(Path(d)/f'{m}-seed{seed}')}
+        runs = {m: {**{k: rs[0][k] for k in KEPT if rs[0].get(k) is not None}, 'epochs': _epoch_accuracy(rs[0]['files']['folder'])}
                 for m, rs in res['runs'].items()}
     return dict(runs=runs, teachers={k: res['teachers'][k] for k in ('accuracy', 'ensemble_accuracy')})
 
