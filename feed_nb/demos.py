@@ -83,6 +83,9 @@ def demo_table(rec:Record, seeds) -> pd.DataFrame:
     if not done: return pd.DataFrame()
     rows = {m: dict(seeds=len(done), **{'accuracy (%)': 100*np.mean(a := scores(rec, done, m)), 'std': 100*np.std(a, ddof=1) if len(a) > 1 else 0.},
                     params=r['params']) for m, r in rec[f'seed{done[0]}']['runs'].items()}
+    for m, r in rec[f'seed{done[0]}']['runs'].items():  # a generational method's baseline: its generation 0 (scratch's run of the seed)
+        if 'baseline_accuracy' in r: rows[f'{m}: generation 0'] = dict(seeds=len(done), **{'accuracy (%)': 100*np.mean(a := scores(rec, done, f'{m}.baseline_accuracy')),
+                                                                    'std': 100*np.std(a, ddof=1) if len(a) > 1 else 0.}, params=r['params'])
     t = rec[f'seed{done[0]}']['teachers']
     for i, a in enumerate(t['accuracy']): rows[f'teacher {i+1}'] = {'seeds': 1, 'accuracy (%)': 100*a, 'std': 0., 'params': None}
     if len(t['accuracy']) > 1: rows['teachers\' ensemble'] = {'seeds': 1, 'accuracy (%)': 100*t['ensemble_accuracy'], 'std': 0., 'params': None}
