@@ -15,7 +15,7 @@ root = Path(__file__).resolve().parent.parent
 def _text_output(cell) -> str:
     "The text a code cell printed (its streams and plain-text results), as committed"
     texts = [''.join(o.get('text', '')) if o['output_type'] == 'stream' else ''.join(o.get('data', {}).get('text/plain', ''))
-             for o in cell.get('outputs', []) if o['output_type'] in ('stream', 'execute_result')]
+             for o in cell.get('outputs', []) if o['output_type'] == 'execute_result' or o.get('name') == 'stdout']  # stderr (warnings) is not the result
     return ''.join(texts).strip('\n')
 TEST_FLAG = re.compile(r'#\|\s*(slow|notest|cuda)\s*')
 def _shown(src:str) -> str:
