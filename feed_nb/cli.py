@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 import argparse
 from fastcore.script import anno_parser
-from .archs import parse_arch
+from .archs import parse_arch, teacher_archs
 from .checks import *
 
 # %% auto #0
@@ -43,7 +43,7 @@ def check_methods(names) -> list[str]:
 def check_archs(**archs):
     "Every architecture name must parse (`archs.parse_arch`)"
     for k, a in archs.items():
-        try: parse_arch(a)
+        try: teacher_archs(a) if k == 'teacher' else parse_arch(a)  # teachers may mix architectures: a+b+c
         except ValueError as e: raise UsageError(f"--{k}: {e}") from None
 
 # %% ../nbs/40_cli.ipynb #c006
@@ -260,7 +260,7 @@ def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, method
     "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it (`size`: image data's --size)"
     nets = {f'--arch {arch}': _build('--arch', arch, dls, pretrained)}
     if given: nets.update({f'--teacher-file {s}': m for s, m in given.items()})
-    elif any(m in TEACHER_METHODS for m in methods): nets[f'--teacher {teacher}'] = _build('--teacher', teacher, dls, pretrained)
+    elif any(m in TEACHER_METHODS for m in methods): nets.update({f'--teacher {a}': _build('--teacher', a, dls, pretrained) for a in teacher_archs(teacher)})
     for i, (what, net) in enumerate(nets.items()):
         check_network(net, dls, what)
         readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
@@ -343,7 +343,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           valid:str='test', # validate on the report split (test) or on the tuning split (tune: digits, or a folder's valid/); a folder without test/ has valid/ only, both at once
           frac:float=1., # stratified fraction of the training split to train on
           arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d, torchvision:resnet18, timm:NAME…
-          teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd)
+          teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd); a+b+c mixes architectures across the teachers
           pretrained:bool=False, # torchvision:/timm: networks start from their ImageNet weights, read from this machine (never downloaded)
           teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
           teacher_file:Annotated[str, "a trained teacher instead of --teacher: a state dict with its architecture (ARCH=PATH.pth, loaded safely: tensors only), or a fastai export (PATH.pkl, fed its own normalization and class order; a pickle runs any code it holds when loaded: give only files you trust); repeat for an ensemble", {'action': 'append'}]=None,

@@ -15,7 +15,7 @@ from .core import _probe_batch
 from .distributed import ddp_ctx, on_rank0
 from .data import digits_dls, REGIME
 from .models import create_model
-from .archs import parse_arch
+from .archs import parse_arch, teacher_archs
 from .checks import check_settings, check_seeds
 from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
@@ -177,9 +177,9 @@ def data_fingerprint(dls:DataLoaders) -> str:
 def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
                    pretrained:bool=False, # a torchvision:/timm: `arch` starts from its weights on this machine
                   ) -> list:
-    "Train `n` teachers of architecture `arch` (seeds 1000, 1001, …)"
-    mk = lambda: create_model(arch, dls.c, dls.n_in, pretrained)
-    return [fit_seeded(dls, mk, 1000 + i, epochs, lr, quiet=quiet)[0].model for i in range(n)]
+    "Train `n` teachers of architecture `arch` (seeds 1000, 1001, …); a `+`-joined `arch` mixes architectures (`archs.teacher_archs`)"
+    mk = lambda a: (lambda: create_model(a, dls.c, dls.n_in, pretrained))
+    return [fit_seeded(dls, mk(a), 1000 + i, epochs, lr, quiet=quiet)[0].model for i, a in enumerate(teacher_archs(arch, n))]
 
 def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
     "Validation accuracy of each teacher and of their ensemble, and the ensemble's mean top-class probability"
@@ -232,7 +232,8 @@ def _load_teachers(d:Path, key:dict, dls):
         rec = json.loads((d/'teachers.json').read_text())
         if {k: v for k, v in rec.items() if k != 'sha256'} != key: raise ValueError('its settings differ from these')
         if len(rec.get('sha256') or []) != key['n']: raise ValueError('teachers.json records no checksum for every teacher')
-        ts = [_load_teacher(d/f'teacher{i}.pth', sha, create_model(key['arch'], dls.c, dls.n_in)) for i, sha in enumerate(rec['sha256'])]
+        archs = teacher_archs(key['arch'], key['n'])
+        ts = [_load_teacher(d/f'teacher{i}.pth', sha, create_model(a, dls.c, dls.n_in)) for i, (a, sha) in enumerate(zip(archs, rec['sha256']))]
         return [t.to(dls.device) for t in ts]
     except Exception as e:
         warn(f"The saved teachers in {d} cannot be used ({type(e).__name__}: {e}); training them again")
@@ -337,7 +338,8 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
     check_settings(lr=lr, save=save, epochs=epochs, teacher_epochs=teacher_epochs, n_teachers=n_teachers, workers=workers,
                    **{k: settings[k] for k in ('T', 'alpha', 'beta', 'frac', 'generations', 'peers') if k in settings})  # as the command line
     need = any(METHODS[m].teachers for m in methods)
-    for a in [student] + ([teacher] if need and teacher_models is None else []): parse_arch(a)
+    parse_arch(student)
+    if need and teacher_models is None: teacher_archs(teacher)
     dls = dls or digits_dls(**REGIME)
     if len(dls.train) == 0:  # fastai drops the last partial batch: fewer samples than `bs` train nothing, silently
         raise ValueError(f"The training loader has no batch: {len(dls.train_ds)} samples with bs={dls.train.bs} "
