@@ -260,7 +260,7 @@ def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, method
     "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it (`size`: image data's --size)"
     nets = {f'--arch {arch}': _build('--arch', arch, dls, pretrained)}
     if given: nets.update({f'--teacher-file {s}': m for s, m in given.items()})
-    elif any(m in TEACHER_METHODS for m in methods): nets.update({f'--teacher {a}': _build('--teacher', a, dls, pretrained) for a in teacher_archs(teacher)})
+    elif any(m in TEACHER_METHODS for m in methods): nets.update({f'--teacher {a}': _build('--teacher', a, dls, pretrained) for a in teacher.split('+')})  # each part built and checked (its error names it)
     for i, (what, net) in enumerate(nets.items()):
         check_network(net, dls, what)
         readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
