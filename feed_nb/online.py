@@ -16,7 +16,7 @@ from .models import conv_bn
 # %% auto #0
 __all__ = ['Cohort', 'cohort_ce', 'CohortLoss', 'member_accuracy', 'avg_accuracy', 'ensemble_accuracy', 'cohort_metrics',
            'cohort_learner', 'member_learner', 'peer_pairs', 'peer_kd_loss', 'OnlineDistiller', 'DML', 'Discriminator',
-           'TransferLayer', 'lsgan_d_loss', 'lsgan_g_loss', 'AFD']
+           'TransferLayer', 'lsgan_d_loss', 'lsgan_g_loss', 'direct_align_loss', 'AFD']
 
 # %% ../nbs/13_online.ipynb #c007
 class Cohort(nn.Module):
@@ -105,18 +105,20 @@ class OnlineDistiller(Distiller):
     components = ('ce', 'kl')
     def __init__(self, T:float=1., # softmax temperature of the KL
                  kl_cyclic:bool=False, # network k learns from k−1 only; else from the mean of all its peers
+                 kl:bool=True, # add the KL term; False: each network's CE alone (AFD Table 2's "Adv only" ablation)
                 ):
         super().__init__()
         n = type(self).__name__
         self.T = check_positive(T, 'T', n, 'the softmax temperature (DML: 1, AFD: 3)', lo=T_RANGE[0], hi=T_RANGE[1])
         self.kl_cyclic = check_choice(kl_cyclic, 'kl_cyclic', (True, False), n)
+        self.kl = check_choice(kl, 'kl', (True, False), n)
 
     @property
     def cohort(self) -> Cohort: return unwrap(self.learn.model)
 
     def prepare(self):
         self._check_cohort()
-        self.kl_pairs = peer_pairs(len(self.cohort.nets), self.kl_cyclic)
+        self.kl_pairs = peer_pairs(len(self.cohort.nets), self.kl_cyclic) if self.kl else []
         super().prepare()
 
     def _check_cohort(self):
@@ -126,8 +128,10 @@ class OnlineDistiller(Distiller):
 # %% ../nbs/13_online.ipynb #c021
 @patch
 def logit_loss(self:OnlineDistiller):
-    "Make the training loss Σ_k CE + T²·KL to k's peers, and record both parts"
-    ce, kl = cohort_ce(self.pred, *self.yb), peer_kd_loss(self.pred, self.kl_pairs, self.T)
+    "Make the training loss Σ_k CE + T²·KL to k's peers (the CE alone without `kl_pairs`), and record its parts"
+    ce = cohort_ce(self.pred, *self.yb)
+    if not self.kl_pairs: self.set_loss(ce); self.record(ce=ce); return
+    kl = peer_kd_loss(self.pred, self.kl_pairs, self.T)
     self.set_loss(ce + kl)
     self.record(ce=ce, kl=kl)
 
@@ -173,9 +177,15 @@ def lsgan_g_loss(d_fake:Tensor) -> Tensor:
     "AFD §3.2 L_G (LSGAN): mean [1 − D(G_k(x))]²"
     return (1 - d_fake).pow(2).mean()
 
+def direct_align_loss(f_s:Tensor, f_t:Tensor, kind:str='l1') -> Tensor:
+    "AFD Table 1's direct alignment: mean over all elements of |f_s − f_t| ('l1') or (f_s − f_t)² ('l2'); `f_t` is a target"
+    check_choice(kind, 'kind', ('l1', 'l2'), 'direct_align_loss')
+    d = f_s.float() - f_t.detach().float()
+    return d.abs().mean() if kind == 'l1' else d.pow(2).mean()
+
 # %% ../nbs/13_online.ipynb #c031
 class AFD(OnlineDistiller):
-    "AFD (§3): CE + T²·KL over the peers by the Learner's optimizer, then LSGAN feature-map losses (§3.2) by Adam"
+    "AFD (§3): CE + T²·KL over the peers by the Learner's optimizer, then LSGAN feature-map losses (§3.2), or a direct L1/L2 distance (Table 1), by Adam"
     components = ('ce', 'kl', 'd', 'g')
     _stateattrs = Distiller._stateattrs + ('discs', 'transfers', 'adv_opt', '_hooks', '_grads', '_d_params', '_adv_params')
     _transient = Distiller._transient + ('_hooks', '_grads')
@@ -188,16 +198,20 @@ class AFD(OnlineDistiller):
                  adv_decay=(0.25, 0.5), # fractions of training after which the adversarial lr drops ×0.1 (paper: 75, 150 of 300)
                  nf:int|None=None, # discriminators' hidden channels (None: the feature map's)
                  spatial:str='error', # peers' maps of different H×W: 'error', or 'interpolate' (area-resize to the smaller grid, as FT and FEED)
+                 feature:str='adversarial', # the feature-map term: 'adversarial' (LSGAN, §3.2), or 'l1' / 'l2', a direct distance to the peer's map (Table 1)
+                 kl:bool=True, # the logit KL term; False: the feature term alone (Table 2's "Adv only", Table 1's "L1")
                 ):
         check_choice(cyclic, 'cyclic', (True, False), 'AFD')
-        super().__init__(T, cyclic if kl_cyclic is None else kl_cyclic)
+        super().__init__(T, cyclic if kl_cyclic is None else kl_cyclic, kl)
         check_nonneg(adv_lr, 'adv_lr', 'AFD', "the adversarial update's Adam learning rate (AFD: 2e-5)", hi=1.)
         check_nonneg(adv_wd, 'adv_wd', 'AFD', "the adversarial update's weight decay (AFD: 0.1)", hi=MAX_WEIGHT)
         if not isinstance(adv_decay, (list, tuple)): raise ValueError(f"AFD: `adv_decay` must be a list of fractions of training after which adv_lr drops ×0.1, e.g. (0.25, 0.5), got {adv_decay!r}")
         for m in adv_decay: check_fraction(m, 'adv_decay', 'AFD', 'fractions of training after which adv_lr drops ×0.1 (AFD: 0.25, 0.5)')
         if nf is not None: check_positive(nf, 'nf', 'AFD', integer=True)
         check_choice(spatial, 'spatial', ('error', 'interpolate'), 'AFD')
-        store_attr('cyclic,adv_lr,adv_wd,layers,adv_decay,nf,spatial')
+        check_choice(feature, 'feature', ('adversarial', 'l1', 'l2'), 'AFD')
+        store_attr('cyclic,adv_lr,adv_wd,layers,adv_decay,nf,spatial,feature')
+        self.components = ('ce',) + ('kl',)*kl + (('d', 'g') if feature == 'adversarial' else (feature,))
         self.discs = self.transfers = self.adv_opt = self._grads = None
         self._hooks = []
 
@@ -221,19 +235,32 @@ def _add_grads(a, b): return b if a is None else a if b is None else a + b
 
 @patch
 def _adversarial_grads(self:AFD):
-    "Score real (peer) and fake (own) maps; keep ∂L_D/∂D and ∂L_G/∂(G, T) without touching `p.grad`"
+    "The second update's gradients, kept without touching `p.grad`: ∂L_D/∂D and ∂L_G/∂(G, T), or a direct distance's ∂/∂(G, T)"
     f = [h.stored.float() for h in self._hooks]
     if self.discs is None: self._build([o.shape[1:] for o in f], f[0].device)
     maps = [match_spatial(t(f[k]), f[l].detach(), self.spatial) for (k, l), t in zip(self.pairs, self.transfers)]  # (own, peer)
+    l_d, l_g = self._game(maps) if self.feature == 'adversarial' else self._direct(maps)
+    g_params, d = self._adv_params[len(self._d_params):], self.acc_div()  # GradientAccumulation: this batch's share, as for the Learner
+    grads = ((torch.autograd.grad(l_d/d, self._d_params, retain_graph=True) if self._d_params else ()) +
+             torch.autograd.grad(l_g/d, g_params, retain_graph=True, allow_unused=True))
+    self._grads = grads if self._grads is None else tuple(map(_add_grads, self._grads, grads))  # batches not stepped yet add up
+
+@patch
+def _game(self:AFD, maps) -> tuple:
+    "§3.2: Σ_k L_Dk and Σ_k L_Gk of the (own, peer) `maps`, each discriminator's mean scores recorded"
     d_real = [D(r) for (o, r), D in zip(maps, self.discs)]
     d_fake = [D(o) for (o, r), D in zip(maps, self.discs)]
     l_d = sum(lsgan_d_loss(r, o) for r, o in zip(d_real, d_fake))
     l_g = sum(lsgan_g_loss(o) for o in d_fake)
-    g_params, d = self._adv_params[len(self._d_params):], self.acc_div()  # GradientAccumulation: this batch's share, as for the Learner
-    grads = (torch.autograd.grad(l_d/d, self._d_params, retain_graph=True) +
-             torch.autograd.grad(l_g/d, g_params, retain_graph=True, allow_unused=True))
-    self._grads = grads if self._grads is None else tuple(map(_add_grads, self._grads, grads))  # batches not stepped yet add up
     self.record(d=l_d, g=l_g, d_real=torch.stack([o.mean() for o in d_real]), d_fake=torch.stack([o.mean() for o in d_fake]))
+    return l_d, l_g
+
+@patch
+def _direct(self:AFD, maps) -> tuple:
+    "Table 1's direct alignment: no discriminator, Σ_k distance of k's map to its peer's"
+    l = sum(direct_align_loss(o, r, self.feature) for o, r in maps)
+    self.record(**{self.feature: l})
+    return None, l
 
 @patch
 def step_grads(self:AFD) -> list:
@@ -256,7 +283,7 @@ def after_step(self:AFD):
 # %% ../nbs/13_online.ipynb #c033
 @patch
 def _build(self:AFD, shapes, device):
-    "One discriminator per (learner, source) pair, in the source's feature space; a transfer layer where channels differ"
+    "One discriminator per (learner, source) pair (adversarial term), in the source's feature space; a transfer layer where channels differ"
     for k, l in self.pairs:
         if shapes[k][1:] != shapes[l][1:] and self.spatial != 'interpolate':
             raise ValueError(f"Feature maps of networks {k} {tuple(shapes[k])} and {l} {tuple(shapes[l])} differ in "
@@ -264,7 +291,8 @@ def _build(self:AFD, shapes, device):
     self.transfers = nn.ModuleList([nn.Identity() if shapes[k][0] == shapes[l][0] else TransferLayer(shapes[k][0], shapes[l][0])
                                     for k, l in self.pairs]).to(device)
     grid = lambda k, l: tuple(min(a, b) for a, b in zip(shapes[k][1:], shapes[l][1:]))  # where `match_spatial` puts the pair
-    self.discs = nn.ModuleList([Discriminator(shapes[l][0], grid(k, l), self.nf) for k, l in self.pairs]).to(device)
+    adv = self.feature == 'adversarial'  # a direct distance needs no discriminator
+    self.discs = nn.ModuleList([Discriminator(shapes[l][0], grid(k, l), self.nf) for k, l in self.pairs if adv]).to(device)
     if num_distrib() > 1: self._broadcast()
     self._follow_student([self.discs, self.transfers])  # dtype and channels-last like the networks
     self._d_params = list(self.discs.parameters())
