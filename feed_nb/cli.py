@@ -356,7 +356,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           bs:int=64, # batch size
           temperature:float=4., # KD temperature T
           alpha:float=0.9, # KD weight of the distillation term (1 - alpha weighs the labels)
-          beta:float=None, # β of ft, pfeed, sfeed (default: 500 scaled to the student's feature map)
+          beta:float=None, # β of ft, pfeed, sfeed (default: the distillers' own, FEED's 500 carried to the compared factor's size)
           device:str='auto', # auto, cpu or cuda
           workers:int=1, # processes training runs side by side (CPU: up to one per core)
           methods:str=None, # with compare: comma-separated methods (default: all)

@@ -28,12 +28,11 @@ from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_
 
 # %% auto #0
 __all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method',
-           'callbacks_method', 'run_cbs', 'register_method', 'scaled_beta', 'cohort_method', 'gen_seeds',
-           'generations_method', 'data_fingerprint', 'train_teachers', 'teacher_stats', 'teacher_key',
-           'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student',
-           'with_baselines', 'new_run_id', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize',
-           'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report', 'point_latest',
-           'report_header', 'report_is_current', 'demo']
+           'callbacks_method', 'run_cbs', 'register_method', 'cohort_method', 'gen_seeds', 'generations_method',
+           'data_fingerprint', 'train_teachers', 'teacher_stats', 'teacher_key', 'load_or_train_teachers', 'EpochLog',
+           'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'new_run_id', 'data_summary',
+           'compare', 'figure_data', 'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure',
+           'paired_figure', 'paired_size', 'write_report', 'point_latest', 'report_header', 'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 def run_record(learn:Learner, secs:float) -> dict:
@@ -97,14 +96,6 @@ def register_method(name:str, method:Method):
     METHODS[name] = method
 
 # %% ../nbs/30_experiments.ipynb #c010
-def scaled_beta(ctx:dict, beta:float=500.) -> float:
-    "`ctx['beta']` if given, else FEED's 500 (tuned for a 64×8×8 map, 'mean' reduction) carried to the student's map of n elements (`paper_beta`: ×√(n/4096))"
-    if ctx.get('beta') is not None: return ctx['beta']
-    # called between a run's seeding and its fit: it reads the validation set (the training order stays) and builds its
-    # probe network under a forked generator (the torch stream the fit will draw from stays)
-    with torch.random.fork_rng(): n = feature_map(ctx['make_student'](), None, *[x.cpu() for x in _probe_batch(ctx['dls'])]).shape[1:].numel()
-    return paper_beta(n, beta=beta)
-
 def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)
 
 def _ekd(ctx, seed):
@@ -152,16 +143,16 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
 
 # %% ../nbs/30_experiments.ipynb #c012
 METHODS.update({
-    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=scaled_beta(ctx), spatial='interpolate')],
+    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=ctx.get('beta'), spatial='interpolate')],
                            doc='Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)'),
-    'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=scaled_beta(ctx), spatial='interpolate')],
+    'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=ctx.get('beta'), spatial='interpolate')],
                               doc='parallel FEED: one translator per teacher (FEED eq. 4-5)'),
     'compnet': Method(_compnet_scratch, False, "EKD's CompNet student trained on labels alone (ekd's baseline)", baseline=None),
     'ekd': Method(_ekd, True, 'CompNet student and jointly fine-tuned teacher ensemble (EKD eq. 5, 8)', baseline='compnet'),
     'dml': cohort_method(lambda ctx: [DML()], 'deep mutual learning of peers'),
     'afd': cohort_method(lambda ctx: [AFD()], 'online adversarial feature-map distillation, cyclic (AFD)'),
     'ban': generations_method(lambda ctx: BAN, 'born-again networks (BAN)'),
-    'sfeed': generations_method(lambda ctx: sfeed(beta=scaled_beta(ctx), spatial='interpolate'), 'sequential FEED'),
+    'sfeed': generations_method(lambda ctx: sfeed(beta=ctx.get('beta'), spatial='interpolate'), 'sequential FEED'),
 })
 
 # %% ../nbs/30_experiments.ipynb #c014

@@ -4,6 +4,7 @@
 
 # %% ../nbs/12_multi_teacher.ipynb #c002
 from __future__ import annotations
+import statistics
 from contextlib import nullcontext
 from fastai.basics import *
 from fastai.callback.hook import hook_outputs
@@ -278,7 +279,7 @@ def _probe(self:FEED):
     pfeed_loss(*zip(*pairs))
     self.translators.train(was)
     if self.beta is None and not self.auto_beta:  # the mean of each pair's carried β (one value when the factors agree in size)
-        self._beta = sum(paper_beta(f_t[0].numel(), self.p, self.reduction) for _, f_t in pairs) / len(pairs)
+        self._beta = statistics.mean(paper_beta(f_t[0].numel(), self.p, self.reduction) for _, f_t in pairs)  # exact: equal βs give that β
 
 # %% ../nbs/12_multi_teacher.ipynb #c044
 @patch
