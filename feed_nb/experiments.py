@@ -142,6 +142,8 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
     return Method(run, False, doc, baseline='generation 0')
 
 # %% ../nbs/30_experiments.ipynb #c012
+# β: `beta` if given, else each distiller's own default (FEED's 500 carried to the size of the factor its loss compares,
+# `core.paper_beta`): the one rule, the same whether a distiller is used alone or through `compare`
 METHODS.update({
     'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=ctx.get('beta'), spatial='interpolate')],
                            doc='Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)'),
