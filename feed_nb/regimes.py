@@ -8,18 +8,27 @@ import json, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .data import digits_dls, REGIME
-from .experiments import compare, summarize, json_safe
+from .experiments import compare, summarize, json_safe, METHODS, _baseline_scores
 from .record import Record
-from .paired import format_diff
+from .paired import format_diff, paired_diff, claim_row, holm_verdicts, ruled_out
 
 # %% auto #0
-__all__ = ['CENTRE', 'AXES', 'LABELS', 'MAP_YTITLE', 'regime_cells', 'cell_label', 'run_cell', 'cell_key', 'map_config',
-           'regime_map', 'regime_table', 'map_rows', 'plot_regime_map', 'map_size', 'read_axis', 'read_map']
+__all__ = ['CENTRE', 'AXES', 'LABELS', 'MIXED', 'TEACHER_AXES', 'KD_AXES', 'MAP_YTITLE', 'HYPOTHESES', 'SUPPORT', 'regime_cells',
+           'cell_methods', 'cell_teacher', 'cell_label', 'run_cell', 'cell_key', 'map_config', 'regime_map',
+           'regime_table', 'map_rows', 'plot_regime_map', 'map_size', 'read_axis', 'read_map', 'axis_effects',
+           'hypothesis_rows', 'synthesis']
 
 # %% ../nbs/32_regimes.ipynb #c005
-CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100)
-AXES = dict(frac=(0.25, 0.5, 1.), student=('cnn-8-16', 'cnn-16-32', 'cnn-32-64'), epochs=(25, 50, 100), teacher_epochs=(3, 10, 100))
-LABELS = dict(frac='training digits', student='student', epochs='epochs', teacher_epochs='teacher epochs')
+CENTRE = dict(frac=1., student='cnn-16-32', epochs=100, teacher_epochs=100, teacher='cnn-32-64-128', mix='same', n_teachers=3,
+              T=4., alpha=0.9)
+AXES = dict(epochs=(25, 50, 100), frac=(0.25, 0.5, 1.), student=('cnn-8-16', 'cnn-16-32', 'cnn-32-64'), teacher_epochs=(3, 10, 100),
+            teacher=('cnn-8-16-32', 'cnn-16-32-64', 'cnn-32-64-128', 'cnn-64-128-256'), mix=('same', 'mixed'), n_teachers=(1, 3, 5),
+            T=(1., 4., 10.), alpha=(0.5, 0.9, 1.))
+LABELS = dict(frac='training digits', student='student', epochs='epochs', teacher_epochs='teacher epochs', teacher='teachers',
+              mix="teachers' architectures", n_teachers='number of teachers', T='temperature T', alpha='α')
+MIXED = ('resnet8', 'cnn-64-128')  # with the centre's teacher: three architectures of about its size (94k, 78k, 76k parameters)
+TEACHER_AXES = ('teacher_epochs', 'teacher', 'mix', 'n_teachers')  # settings that change only the teachers
+KD_AXES = ('T', 'alpha')  # settings that only KD reads (`experiments.METHODS['kd']`)
 
 def regime_cells(centre:dict=CENTRE, axes:dict=AXES) -> list[dict]:
     "The centre, then every other value of each axis with the rest of the centre: one dict of settings per cell"
@@ -28,6 +37,17 @@ def regime_cells(centre:dict=CENTRE, axes:dict=AXES) -> list[dict]:
     cells = [dict(centre, axis='centre')]
     for k, vs in axes.items(): cells += [dict(centre, **{k: v}, axis=k) for v in vs if v != centre[k]]
     return cells
+
+def cell_methods(cell:dict, methods) -> list:
+    "The methods a cell can change: all of them, but only those with teachers on a teachers' axis and only KD on T and α (the others' runs would repeat the centre's)"
+    if cell['axis'] in KD_AXES: return [m for m in methods if m == 'kd']
+    if cell['axis'] in TEACHER_AXES: return [m for m in methods if METHODS[m].teachers]
+    return list(methods)
+
+def cell_teacher(cell:dict, teacher:str='cnn-32-64-128') -> str:
+    "The teachers' name of a cell: its `teacher` (or `teacher`), joined with `MIXED` where the cell mixes architectures"
+    t = cell.get('teacher', teacher)
+    return '+'.join([t, *MIXED]) if cell.get('mix') == 'mixed' else t
 
 def cell_label(cell:dict, n_train:int|None=None) -> str:
     "A short row label for a cell: what differs from the centre"
@@ -38,13 +58,17 @@ def cell_label(cell:dict, n_train:int|None=None) -> str:
 # %% ../nbs/32_regimes.ipynb #c008
 def run_cell(cell:dict, methods, seeds, dls_fn=None, teacher:str='cnn-32-64-128', n_teachers:int=3,
              teacher_dir=None, **kwargs) -> dict:
-    "One cell of the map: `compare` `methods` (and their baselines) on paired `seeds` in the regime `cell`"
+    "One cell of the map: `compare` the `cell_methods` (and their baselines) on paired `seeds` in the regime `cell`"
     dls = (dls_fn or (lambda frac: digits_dls(**REGIME, valid='tune', frac=frac)))(cell['frac'])
-    start = time.perf_counter()
-    res = compare(methods, dls, cell['student'], teacher, n_teachers=n_teachers, epochs=cell['epochs'],
-                  teacher_epochs=cell['teacher_epochs'], seeds=seeds, quiet=True, teacher_dir=teacher_dir, figures=False, **kwargs)
-    return dict(cell=cell, n_train=len(dls.train_ds), summary=summarize(res), teachers=res['teachers'],
-                methods=list(methods), seeds=list(seeds), secs=time.perf_counter() - start)
+    methods, start = cell_methods(cell, methods), time.perf_counter()
+    kwargs = {**kwargs, **{k: cell[k] for k in KD_AXES if k in cell}}
+    res = compare(methods, dls, cell['student'], cell_teacher(cell, teacher), n_teachers=cell.get('n_teachers', n_teachers),
+                  epochs=cell['epochs'], teacher_epochs=cell['teacher_epochs'], seeds=seeds, quiet=True, teacher_dir=teacher_dir,
+                  figures=False, **kwargs)
+    effects = {m: [a - b for a, b in zip([r['accuracy'] for r in res['runs'][m]], _baseline_scores(res, m))]
+               for m in methods if _baseline_scores(res, m) is not None}
+    return dict(cell=cell, n_train=len(dls.train_ds), summary=summarize(res), teachers=res['teachers'], methods=methods,
+                seeds=list(seeds), effects=effects, secs=time.perf_counter() - start)
 
 def cell_key(cell:dict) -> str:
     "A cell's key in a map's record: 'centre', or the one setting it changes ('epochs=25')"
@@ -62,12 +86,13 @@ def regime_map(methods=('kd', 'pfeed', 'ban', 'dml'), seeds=range(5), centre:dic
                verbose:bool=True, **kwargs) -> list[dict]:
     "Run every cell of the map (`run_cell`), recorded in `path`; a list of cell results (with `run=False`: the recorded ones)"
     rec = Record(path, map_config(methods, seeds, centre, **kwargs)) if path else None
-    if not run: return [rec[cell_key(c)] for c in regime_cells(centre, axes) if cell_key(c) in rec] if rec else []
+    cells = [c for c in regime_cells(centre, axes) if cell_methods(c, methods)]
+    if not run: return [rec[cell_key(c)] for c in cells if cell_key(c) in rec] if rec else []
     out = []
-    for cell in regime_cells(centre, axes):
+    for cell in cells:
         work = lambda: json_safe(run_cell(cell, methods, seeds, **kwargs))
         out.append(rec.run(cell_key(cell), work, verbose=False) if rec else work())
-        if verbose: print(f"{cell_label(cell, out[-1]['n_train']):<28} {out[-1]['secs']:7.1f} s")
+        if verbose: print(f"{cell_label(cell, out[-1]['n_train']):<28} {out[-1]['secs']:7.1f} s", flush=True)
     return out
 
 # %% ../nbs/32_regimes.ipynb #c010
@@ -101,8 +126,9 @@ def map_rows(results:list, axes:dict=AXES) -> list[tuple]:
         if len(cells) < 2: continue
         for r in sorted(cells, key=lambda r: _axis_order(k, r['cell'][k], axes)):
             v = r['n_train'] if k == 'frac' else r['cell'][k]
-            teach = r['teachers'].get('ensemble_accuracy') if k in ('frac', 'teacher_epochs') else None
-            label = f"{LABELS.get(k, k)}: {v}{' (centre)' if r is centre else ''}"
+            teach = r['teachers'].get('ensemble_accuracy') if k in ('frac', *TEACHER_AXES) else None
+            size = f" ({np.mean(r['teachers']['params'])/1e3:.0f}k)" if k == 'teacher' and r['teachers'].get('params') else ''
+            label = f"{LABELS.get(k, k)}: {v}{size}{' (centre)' if r is centre else ''}"
             rows.append((label + (f" · teachers {100*teach:.1f} %" if teach is not None else ''), r))
     return rows or ([('centre', centre)] if centre else [])
 
@@ -146,13 +172,12 @@ def map_size(n:int) -> dict:
 
 def read_axis(results:list, axis:str, axes:dict=AXES) -> str:
     "How each method's paired effect changes along `axis` (the centre included), in the axis' order"
-    from feed_nb.experiments import METHODS
     t = regime_table(results)
     t = t[t.axis.isin([axis, 'centre'])]
     order = {v: i for i, v in enumerate(axes[axis])}
     lines = []
     for m, g in t.groupby('method', sort=False):
-        if axis == 'teacher_epochs' and m in METHODS and not METHODS[m].teachers: continue  # it has no teachers to change
+        if len(g) < 2: continue  # only the centre: the axis does not change this method (`cell_methods`)
         g = g.assign(_o=g[axis].map(order)).sort_values('_o')
         vals = g.n_train if axis == 'frac' else g[axis]
         lines.append(f"{m}: " + '; '.join(f"{LABELS[axis]} {v}: {i} ({w})" for v, i, w in zip(vals, g.interval, g.verdict)))
@@ -169,4 +194,57 @@ def read_map(results:list) -> str:
     n, k = len(t), int(t.verdict.isin(['better', 'worse']).sum())
     lines.append(f"{n} squares, each tested at 95 %: if no method had any effect anywhere, about {0.05*n:.1f} of them would still "
                  f"read better or worse by chance; {k} do.")
+    return '\n'.join(lines)
+
+# %% ../nbs/32_regimes.ipynb #c011t
+def axis_effects(results:list, axis:str, method:str, value) -> list|None:
+    "Per-seed paired effects (method − baseline) of `method` in the cell where `axis` is `value` (the centre, where that is the centre's value); None if not recorded"
+    for r in results:
+        c = r['cell']
+        if c['axis'] in (axis, 'centre') and c.get(axis) == value and method in r.get('effects', {}): return r['effects'][method]
+    return None
+
+HYPOTHESES = [  # (axis, from, to, the claim: the method's effect is larger at `to` than at `from`, the mechanism that would explain it)
+    ('epochs', 25, 100, 'a longer schedule gives distillation more room', 'a short schedule ends before the student can follow the soft targets'),
+    ('frac', 1., .25, 'less data gives distillation more room', "with fewer labels the teachers' soft targets carry relatively more of what there is to learn"),
+    ('student', 'cnn-32-64', 'cnn-8-16', 'a smaller student gains more', 'it sits further below its teachers'),
+    ('teacher_epochs', 3, 100, 'better-trained teachers teach better', 'a teacher passes on only what it has learned'),
+    ('teacher', 'cnn-8-16-32', 'cnn-32-64-128', 'a teacher larger than its student teaches better than one of about its size', 'a larger teacher learns more of the task'),
+    ('teacher', 'cnn-32-64-128', 'cnn-64-128-256', 'a still larger teacher still teaches better (no capacity gap yet)', 'the student can still follow it (Cho & Hariharan, 2019, find a gap beyond which it cannot)'),
+    ('mix', 'same', 'mixed', 'teachers of different architectures teach better than three of one', 'they err differently, so their average is better and its soft targets richer'),
+    ('n_teachers', 1, 5, 'more teachers teach better', 'an ensemble is more accurate, and its averaged soft targets are smoother'),
+    ('T', 1., 4., 'softened targets (T = 4) teach more than T = 1', "the small probabilities (the 'dark knowledge') show only when the targets are softened"),
+    ('alpha', .5, .9, 'weighting the soft targets more (α = 0.9 rather than 0.5) helps', 'the soft targets carry more than the label'),
+]
+SUPPORT = {'better': 'supported', 'worse': 'contradicted (the opposite is measured)', 'no measurable difference': 'not resolved',
+           'too few seeds': 'cannot be judged'}
+
+def hypothesis_rows(results:list, method:str='kd', hypotheses=HYPOTHESES) -> list:
+    "A claim row (`paired.claim_row`) per hypothesis whose two cells are recorded: the per-seed change in `method`'s effect from one end to the other"
+    rows = []
+    for axis, a, b, claim, why in hypotheses:
+        ea, eb = axis_effects(results, axis, method, a), axis_effects(results, axis, method, b)
+        if ea is None or eb is None or len(ea) != len(eb): continue
+        rows.append({**claim_row(f"{method}: {claim}", f"{LABELS.get(axis, axis)} {a} → {b}", eb, ea), '_why': why})
+    return rows
+
+def synthesis(results:list, method:str='kd', hypotheses=HYPOTHESES) -> str:
+    "The map's lesson for `method`, generated from its verdicts: where it helps and hurts, where the default regime sits, and each hypothesis tested (Holm-corrected)"
+    g = regime_table(results).query('method == @method')
+    if not len(g): return f"{method}: no cell of the map recorded"
+    better, worse = g[g.verdict == 'better'].cell.tolist(), g[g.verdict == 'worse'].cell.tolist()
+    lines = [f"{method} helps (resolved) in {len(better)} of {len(g)} regimes ({', '.join(better) or 'none'}) and hurts in {len(worse)} "
+             f"({', '.join(worse) or 'none'}); elsewhere its effect is not resolved."]
+    c = g[g.axis == 'centre']
+    if len(c): lines.append(f"The package's default regime (the centre): {c.interval.iloc[0]} points, {c.verdict.iloc[0]}.")
+    rows = hypothesis_rows(results, method, hypotheses)
+    hv = holm_verdicts(rows) if rows else []
+    if rows: lines.append(f"{len(rows)} hypotheses, each the change in {method}'s paired effect between two cells, paired by seed "
+                          f"(95 % t-interval; Holm's correction over the {len(rows)}):")
+    for r, h in zip(rows, hv):
+        s = f"- {r['claim']} ({r['paper']}): {SUPPORT[r['verdict']]}, {r['measured Δ (points) [95% CI]']} points"
+        if r['verdict'] == 'better': s += f" — as expected if {r['_why']}"
+        if r['verdict'] == 'no measurable difference': s += f"; {ruled_out(r['_paired'])}"
+        if h != r['verdict']: s += f"; after Holm's correction: {SUPPORT[h]}"
+        lines.append(s)
     return '\n'.join(lines)
