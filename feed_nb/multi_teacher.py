@@ -16,7 +16,8 @@ from .factor_transfer import Translator, feature_map, match_spatial, _probe_batc
 
 # %% auto #0
 __all__ = ['CompNet', 'ekd_pair_loss', 'ekd_kd_loss', 'JointDistiller', 'student_branches', 'EKD', 'student_embeddings',
-           'train_nets', 'limited_data_experiment', 'pfeed_loss', 'FEED', 'ensemble_accuracy', 'ensemble_comparison']
+           'train_nets', 'limited_data_experiment', 'pfeed_loss', 'FEED', 'mean_softmax_accuracy',
+           'ensemble_comparison']
 
 # %% ../nbs/12_multi_teacher.ipynb #c005
 class CompNet(nn.Module):
@@ -324,7 +325,7 @@ def release(self:FEED):
 
 # %% ../nbs/12_multi_teacher.ipynb #c057
 @torch.no_grad()
-def ensemble_accuracy(models, dl) -> float:
+def mean_softmax_accuracy(models, dl) -> float:
     "Accuracy on `dl` of the mean softmax of `models` (the 'Ens' column of FEED's Table 4), each in eval mode"
     ms = [as_module(m) for m in models]
     modes = [m.training for m in ms]
@@ -353,7 +354,7 @@ def ensemble_comparison(dls:DataLoaders, make_student:Callable, # `make_student(
         for seed in seeds:
             learn = _fit(dls, make_student, seed, epochs, lr, cbs(), quiet)
             rows.append(dict(method=m, error=100*(1 - _accuracy(learn)), params=count_params(learn.model)))
-    rows.append(dict(method='Ensemble', error=100*(1 - ensemble_accuracy(teachers, dls.valid)),
+    rows.append(dict(method='Ensemble', error=100*(1 - mean_softmax_accuracy(teachers, dls.valid)),
                      params=sum(count_params(t) for t in teachers)))
     g = pd.DataFrame(rows).groupby('method', sort=False)
     return pd.DataFrame({'error': g.error.mean(), 'error std': g.error.std(ddof=1).fillna(0.), 'params': g.params.first()})
