@@ -110,7 +110,9 @@ def regime_table(results:list) -> pd.DataFrame:
                              baseline_acc=100*s['baseline_mean'],
                              method_acc=100*s['acc_mean'], teacher_ens_acc=100*(r['teachers'].get('ensemble_accuracy') or float('nan')),
                              teacher_conf=r['teachers'].get('ensemble_confidence')))
-    return pd.DataFrame(rows)
+    cols = ['cell', 'axis', 'n_train', 'method', 'diff', 'lo', 'hi', 'interval', 'wins', 'verdict', 'baseline_acc', 'method_acc',
+            'teacher_ens_acc', 'teacher_conf']
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=cols)  # no cell recorded yet: an empty table, not an error
 
 def _axis_order(k, v, axes:dict):
     vs = list(axes.get(k, ()))
