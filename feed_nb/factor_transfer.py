@@ -269,7 +269,7 @@ def reconstruction_error(teacher, # the network whose features are reconstructed
     return float(num/den)
 
 def reconstruction_losses(nets, # trained networks of one architecture (sFEED stages, pFEED teachers and student, ...)
-                          dls:DataLoaders, # data to train the paraphrasers on; the loss is measured on `dls.train`
+                          dls:DataLoaders, # data to train the paraphrasers on; the loss is measured on every sample of `dls.train`, in order
                           layer=None, # feature layer of every network; None: each one's `feature_layer`
                           k:float=0.5, # paraphrase rate, the same for every network: a factor of fixed size
                           epochs:int=10, # paraphraser training epochs (FEED: 10)
@@ -278,10 +278,10 @@ def reconstruction_losses(nets, # trained networks of one architecture (sFEED st
                           **kwargs, # passed on to `train_paraphraser` (lr, n_layers, loss)
                          ) -> list[float]:
     "FEED §5.3: train a paraphraser of fixed size on each of `nets`; return each one's reconstruction loss on the training data"
-    res = []
+    res, every = [], dls.train.new(shuffle=False, drop_last=False)  # one fixed pass; the training loader's order is left alone
     for net in nets:
         net = copy.deepcopy(as_module(net))  # the copy is frozen, not the caller's network
         set_seed(seed)
         para, _ = train_paraphraser(net, dls, layer, k, epochs, **kwargs)
-        res.append(reconstruction_error(net, para, dls.train, layer, kwargs.get('loss', 'l2'), relative))
+        res.append(reconstruction_error(net, para, every, layer, kwargs.get('loss', 'l2'), relative))
     return res
