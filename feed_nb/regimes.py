@@ -161,7 +161,8 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
     fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or its own generation 0 for ban)',
                       yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(rows)),
                       width=420 + 130*len(methods))
-    fig.add_annotation(text='grey: the 95 % interval includes zero (not resolved), whatever its mean' + (f'<br>{note}' if note else ''),
+    fig.add_annotation(text="grey: the 95 % interval includes zero (not resolved), whatever its mean; a row showing 'teachers …%' trained teachers of its own"
+                            + (f'<br>{note}' if note else ''),
                        xref='paper', yref='paper', x=0, y=0, yshift=-48, yanchor='top', showarrow=False, align='left', xanchor='left', font=dict(size=10))
     return fig
 
