@@ -8,7 +8,7 @@ import socket
 from contextlib import contextmanager
 from fastai.vision.all import *
 from sklearn.datasets import load_digits
-from .core import TensorDS
+from .teachers import TensorDS
 from sklearn.model_selection import train_test_split
 
 # %% auto #0

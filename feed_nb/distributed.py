@@ -16,6 +16,7 @@ __all__ = ['launched', 'init_distrib', 'local_device', 'mean_across', 'broadcast
 # %% ../nbs/04_distributed.ipynb #d021
 if not hasattr(DistributedDL, '_cuda_broadcast'): DistributedDL._cuda_broadcast = DistributedDL._broadcast  # fastai's own
 
+# a patch, not a subclass: fastai's `DistributedTrainer._wrap_dl` builds the `DistributedDL`s itself, for `get_preds`'s loaders too
 @patch
 def _broadcast(self:DistributedDL, t, rank):
     "Broadcast the sample order `t` from `rank`: fastai's CUDA tensor under NCCL, a CPU tensor under gloo (CPU processes)"

@@ -7,8 +7,12 @@ from __future__ import annotations
 from fastai.basics import *
 import fastai.callback.schedule # fit_one_cycle
 import copy
-from .core import *
-from .core import _inputs, _probe_batch
+from .features import *
+from .features import _inputs, _probe_batch
+from .losses import *
+from .settings import *
+from .teachers import *
+from .distiller import *
 
 # %% auto #0
 __all__ = ['Paraphraser', 'Translator', 'feature_map', 'feature_shapes', 'train_paraphraser', 'FactorTransfer', 'match_spatial',

@@ -8,7 +8,10 @@ import errno, hashlib, inspect, io, json, numbers, os, random, secrets, tempfile
 import pandas as pd
 from fastai.basics import *
 from torch.utils.data import TensorDataset
-from .core import *
+from .losses import *
+from .settings import *
+from .finite import NonFiniteError
+from .distiller import *
 from .distributed import ddp_ctx, on_rank0
 from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
 

@@ -5,7 +5,9 @@
 # %% ../nbs/10_kd.ipynb #c002
 from __future__ import annotations
 from fastai.basics import *
-from .core import *
+from .losses import *
+from .settings import *
+from .distiller import *
 
 # %% auto #0
 __all__ = ['KD']

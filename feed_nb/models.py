@@ -6,7 +6,7 @@
 from __future__ import annotations
 from fastai.basics import *
 from fastai.callback.hook import Hook
-from .core import find_layer, count_params
+from .features import find_layer
 
 # %% auto #0
 __all__ = ['conv_bn', 'init_cnn_', 'BasicBlock', 'CifarResNet', 'resnet', 'PreActBlock', 'WideResNet', 'wrn', 'XBlock',

@@ -8,7 +8,11 @@ import statistics
 from contextlib import nullcontext
 from fastai.basics import *
 from fastai.callback.hook import hook_outputs
-from .core import *
+from .features import *
+from .losses import *
+from .settings import *
+from .teachers import *
+from .distiller import *
 from .data import digits_dls
 from .models import CifarResNet, create_model, embeddings
 from .kd import KD
@@ -327,13 +331,11 @@ def release(self:FEED):
 @torch.no_grad()
 def mean_softmax_accuracy(models, dl) -> float:
     "Accuracy on `dl` of the mean softmax of `models` (the 'Ens' column of FEED's Table 4), each in eval mode"
-    ms = [as_module(m) for m in models]
-    modes = [m.training for m in ms]
-    correct, n = 0, 0
-    for xb, yb in dl:
-        correct += (average_probs([m.eval()(xb) for m in ms]).argmax(-1) == yb).sum()
-        n += len(yb)
-    for m, was in zip(ms, modes): m.train(was)
+    ms, correct, n = [as_module(m) for m in models], 0, 0
+    with keep_modes(*ms):
+        for xb, yb in dl:
+            correct += (average_probs([m.eval()(xb) for m in ms]).argmax(-1) == yb).sum()
+            n += len(yb)
     return float(correct/n)
 
 # %% ../nbs/12_multi_teacher.ipynb #c058

@@ -8,8 +8,12 @@ from collections import Counter
 from copy import deepcopy
 from fastai.basics import *
 from fastai.callback.hook import hook_output
-from .core import *
-from .core import _probe_batch
+from .features import *
+from .features import _probe_batch
+from .losses import *
+from .settings import *
+from .distributed import mean_across
+from .distiller import *
 from .factor_transfer import match_spatial
 from .models import conv_bn
 
@@ -273,7 +277,8 @@ def step_grads(self:AFD) -> list:
 def after_step(self:AFD):
     "The batch's second update: Adam on discriminators, transfer layers and feature extractors"
     if self._grads is None: return
-    if num_distrib() > 1: self._all_reduce(self._grads)
+    for g in self._grads:
+        if g is not None: mean_across(g)  # distributed training only: `autograd.grad` bypasses DDP's reducer
     for p, g in zip(self._adv_params, self._grads): p.grad = g
     self._grads = None
     self.adv_opt.set_hyper('lr', self.adv_lr * 0.1**sum(self.pct_train >= m for m in self.adv_decay))
@@ -301,12 +306,6 @@ def _build(self:AFD, shapes, device):
     self.adv_opt = Adam(self._adv_params, self.adv_lr, sqr_mom=0.999, eps=1e-8, wd=self.adv_wd, decouple_wd=False)
 
 # %% ../nbs/13_online.ipynb #c034
-@patch
-def _all_reduce(self:AFD, grads):
-    "Average the adversarial gradients across processes (`autograd.grad` bypasses DDP's reducer)"
-    for g in grads:
-        if g is not None: torch.distributed.all_reduce(g); g.div_(num_distrib())
-
 @patch
 def _broadcast(self:AFD):
     "Start every process from rank 0's discriminators and transfer layers"

@@ -13,7 +13,8 @@ import torch
 from fastai.basics import *
 from torch.nn.parallel import DistributedDataParallel
 from feed_nb.distributed import init_distrib, local_device, ddp_ctx
-from feed_nb.core import unwrap, NonFiniteError
+from feed_nb.features import unwrap
+from feed_nb.finite import NonFiniteError
 from feed_nb.data import digits_dls
 from feed_nb.models import create_model
 from feed_nb.kd import KD

@@ -54,7 +54,7 @@ def _figures():
     "One figure of each kind, from synthetic data and tiny untrained networks (no training, a few seconds)"
     import torch
     from torch import nn
-    from feed_nb.core import tiny_cnn
+    from feed_nb.testing import tiny_cnn
     from feed_nb import viz
     g = torch.Generator().manual_seed(0)
     probs = torch.randn(3, 60, 4, generator=g).mul(2).softmax(-1)
@@ -132,7 +132,7 @@ LIVE_CELLS = ("""
 import torch
 from torch import nn
 from fastai.torch_core import TensorImage, TensorCategory
-from feed_nb.core import tiny_cnn
+from feed_nb.testing import tiny_cnn
 from feed_nb.viz import EnsembleExplorer, FactorExplorer
 torch.manual_seed(0)
 probs, y = TensorImage(torch.randn(3, 60, 4).mul(2).softmax(-1)), TensorCategory(torch.randint(0, 4, (60,)))
