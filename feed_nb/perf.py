@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.callback.channelslast import ChannelsLast
-from .core import *
+from .guard import *
 
 # %% auto #0
 __all__ = ['HostSyncError', 'no_host_sync', 'NoHostSync', 'DeviceMixedPrecision']
@@ -42,36 +42,29 @@ def no_host_sync(cuda:bool|None=None):
 
 class NoHostSync(GuardedCallback):
     "Fail a fit whose training step reads a tensor on the host (`.item()`, `.cpu()`, `bool(t)`, …); for tests and profiling"
-    _stateattrs = ('_undo',)
+    order = 1000  # last: the guard opens once the batch is set up (fastai's `ParamScheduler` reads a CPU tensor there) and closes after every `after_step`
+    _stateattrs = ('_undo', '_step')
     def __init__(self, cuda:bool|None=None): # also CUDA's own sync detector (None: when CUDA is available)
-        self.cuda, self.steps, self._undo = cuda, 0, ExitStack()
+        self.cuda, self.steps, self._undo, self._step = cuda, 0, ExitStack(), ExitStack()
     def before_fit(self):
-        "Guard the learner's training step for this fit; `teardown` gives it back by any route out of the fit"
+        "Register `teardown` for this fit, so that a step interrupted inside the guard leaves it too"
         if self.learn.lock.locked(): return  # `validate`/`get_preds`, maybe inside a running fit
         self._pin(self.learn)
         self.teardown()  # whatever an interrupted earlier fit left
         self._undo.enter_context(fit_guard(self.learn, self.teardown))
-        self._undo.enter_context(_replacing(self.learn, '_do_one_batch', partial(self._guarded, self.learn._do_one_batch)))
-    def _guarded(self, step):
-        if not self.training: return step()
-        with no_host_sync(self.cuda if self.cuda is not None else self.dls.device is not None and torch.device(self.dls.device).type == 'cuda'):
-            step()
+    def before_batch(self):
+        if self.training: self._step.enter_context(no_host_sync(self._on_cuda()))
+    def after_step(self):
+        self._step.close()
         self.steps += 1
+    def after_cancel_batch(self): self._step.close()
+    def after_batch(self): self._step.close()  # a training batch without targets ends before its step
+    def _on_cuda(self) -> bool:
+        return self.cuda if self.cuda is not None else self.dls.device is not None and torch.device(self.dls.device).type == 'cuda'
     def after_fit(self):
         if not self.learn.lock.locked(): self.teardown()
-    def teardown(self): self._undo.close()
-    def _init_state(self): self._undo = ExitStack()
-
-@contextmanager
-def _replacing(obj, name:str, value):
-    "`obj.name` is `value` inside; on exit, if it still is, what `obj` itself held before (or nothing: the class's own)"
-    had, old = name in obj.__dict__, obj.__dict__.get(name)
-    setattr(obj, name, value)
-    try: yield
-    finally:
-        if obj.__dict__.get(name) is value:
-            if had: setattr(obj, name, old)
-            else: delattr(obj, name)
+    def teardown(self): self._step.close(); self._undo.close()
+    def _init_state(self): self._undo, self._step = ExitStack(), ExitStack()
 
 # %% ../nbs/50_performance.ipynb #c010
 class DeviceMixedPrecision(MixedPrecision):
