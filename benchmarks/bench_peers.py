@@ -33,7 +33,7 @@ from feed_nb.kd import KD
 from feed_nb.core import factor_loss, kd_loss
 from feed_nb.factor_transfer import FactorTransfer, Paraphraser, Translator, feature_map, match_spatial
 from feed_nb.data import digits_dls, digits_tensors
-from feed_nb.experiments import seed_everything, train_teachers
+from feed_nb.training import seed_everything, train_teachers
 from bench_methods import plain_run, channels, _agree, _triples
 
 try:

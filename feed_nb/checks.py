@@ -8,7 +8,7 @@ import math, numbers
 
 # %% auto #0
 __all__ = ['CLI_NAMES', 'COUNT_MAX', 'LR_MAX', 'T_MAX', 'BETA_MAX', 'SAVES', 'UsageError', 'setting_name', 'check_counts',
-           'check_numbers', 'check_save', 'check_seeds', 'check_settings']
+           'check_temperature', 'check_numbers', 'check_save', 'check_seeds', 'check_settings']
 
 # %% ../nbs/05_checks.ipynb #c005
 class UsageError(ValueError):
@@ -32,11 +32,15 @@ def check_counts(cli:bool=False, **counts):
         if v < low: raise UsageError(f"{n} must be at least {low}, got {v}")
         if v > COUNT_MAX: raise UsageError(f"{n} must be at most {COUNT_MAX:,}, got {v}")
 
+def check_temperature(T:float, name:str='T', cli:bool=False):
+    "A softmax temperature is finite, above 0 and at most `T_MAX`"
+    if not (_real(T) and 0 < T <= T_MAX): raise UsageError(f"{setting_name(name, cli)} must be finite, above 0 and at most {T_MAX:g}, got {T}")
+
 def check_numbers(lr:float, T:float, alpha:float, beta:float|None, frac:float, cli:bool=False):
     "The real-valued settings are finite and in range"
     n = lambda k: setting_name(k, cli)
     if not (_real(lr) and 0 < lr <= LR_MAX): raise UsageError(f"{n('lr')} must be a finite number above 0 and at most {LR_MAX:g}, got {lr}")
-    if not (_real(T) and 0 < T <= T_MAX): raise UsageError(f"{n('T')} must be finite, above 0 and at most {T_MAX:g}, got {T}")
+    check_temperature(T, 'T', cli)
     if not (_real(alpha) and 0 <= alpha <= 1): raise UsageError(f"{n('alpha')} must be in [0, 1], got {alpha}")
     if beta is not None and not (_real(beta) and 0 <= beta <= BETA_MAX):
         raise UsageError(f"{n('beta')} must be finite, at least 0 and at most {BETA_MAX:g}, got {beta}")

@@ -11,33 +11,22 @@ import argparse
 from fastcore.script import anno_parser
 from .archs import parse_arch, teacher_archs
 from .checks import *
+from .config import METHOD_TABLE, teacher_methods
 
 # %% auto #0
-__all__ = ['METHOD_DOCS', 'DIGITS_TRAIN', 'IMAGE_EXTS', 'AUGS', 'TEACHER_METHODS', 'FEATURE_READERS', 'check_methods',
-           'check_archs', 'check_data', 'report_split', 'check_aug', 'check_pretrained', 'check_out', 'lock_out',
-           'parse_teacher_file', 'check_device', 'load_data', 'pick_device', 'check_network', 'load_teacher_file',
-           'check_feature_map', 'check_networks', 'check_size', 'main', 'teacher_line', 'kept_line']
+__all__ = ['DIGITS_TRAIN', 'IMAGE_EXTS', 'AUGS', 'check_methods', 'check_archs', 'check_data', 'report_split', 'check_aug',
+           'check_pretrained', 'check_out', 'lock_out', 'parse_teacher_file', 'check_device', 'load_data',
+           'pick_device', 'check_network', 'load_teacher_file', 'check_feature_map', 'check_networks', 'check_size',
+           'main', 'teacher_line', 'kept_line']
 
 # %% ../nbs/40_cli.ipynb #c005
-METHOD_DOCS = {
-    'scratch': 'the student trained on labels alone (the baseline of most methods)',
-    'kd': 'Hinton KD from the teachers (their averaged softened outputs)',
-    'ft': 'Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)',
-    'pfeed': 'parallel FEED: one translator per teacher (FEED eq. 4-5)',
-    'compnet': "EKD's multi-branch CompNet trained on labels alone (the baseline of ekd)",
-    'ekd': 'ensemble KD: CompNet student and jointly fine-tuned teachers (EKD eq. 5, 8)',
-    'dml': 'deep mutual learning of --peers networks trained together',
-    'afd': 'online adversarial feature-map distillation of --peers networks (AFD)',
-    'ban': 'born-again networks: --generations generations, each taught by the previous',
-    'sfeed': 'sequential FEED: born-again generations taught through feature maps',
-}
 DIGITS_TRAIN = 359 # training digits of the teaching regime (`data.REGIME`)
 IMAGE_EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp'}
 
 def check_methods(names) -> list[str]:
     "Known method names, in the order given"
-    bad = [m for m in names if m not in METHOD_DOCS]
-    if bad: raise UsageError(f"unknown method {bad[0]!r}; choose from {', '.join(METHOD_DOCS)}")
+    bad = [m for m in names if m not in METHOD_TABLE]
+    if bad: raise UsageError(f"unknown method {bad[0]!r}; choose from {', '.join(METHOD_TABLE)}")
     return list(names)
 
 def check_archs(**archs):
@@ -237,9 +226,6 @@ def _load_export(path:Path, dls, what:str, size:int|None):
     _check_own_pipeline(learn, model, dls, what, order, size)
     return model
 
-TEACHER_METHODS = ('kd', 'ft', 'pfeed', 'ekd') # the methods taught by --teacher or --teacher-file
-FEATURE_READERS = {'ft': 'both', 'pfeed': 'both', 'sfeed': 'student', 'afd': 'student'} # whose feature maps a method reads
-
 def _build(opt:str, arch:str, dls, pretrained:bool=False):
     from feed_nb.models import create_model
     try: return create_model(arch, dls.c, dls.n_in, pretrained)
@@ -260,10 +246,10 @@ def check_networks(dls, arch:str, teacher:str|None, given:dict|None=None, method
     "Build the student and the teachers (`given`: spec → loaded network, else architecture `teacher` if `methods` need it); check each on one batch, and its feature map where `methods` read it (`size`: image data's --size)"
     nets = {f'--arch {arch}': _build('--arch', arch, dls, pretrained)}
     if given: nets.update({f'--teacher-file {s}': m for s, m in given.items()})
-    elif any(m in TEACHER_METHODS for m in methods): nets.update({f'--teacher {a}': _build('--teacher', a, dls, pretrained) for a in teacher.split('+')})  # each part built and checked (its error names it)
+    elif teacher_methods(methods): nets.update({f'--teacher {a}': _build('--teacher', a, dls, pretrained) for a in teacher.split('+')})  # each part built and checked (its error names it)
     for i, (what, net) in enumerate(nets.items()):
         check_network(net, dls, what)
-        readers = [m for m in methods if FEATURE_READERS.get(m) == 'both' or (i == 0 and m in FEATURE_READERS)]
+        readers = [m for m in methods if METHOD_TABLE[m].reads == 'both' or (i == 0 and METHOD_TABLE[m].reads)]
         if readers: check_feature_map(net, dls, what, readers, size)
 
 # %% ../nbs/40_cli.ipynb #c010d
@@ -371,7 +357,7 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         files = teacher_file or []
         for f in files: parse_teacher_file(f)
         check_data(data, valid, frac, bs); check_size(size, data); aug = check_aug(aug, data); check_device(device); out_dir = check_out(out)
-        check_pretrained(pretrained, arch=arch, teacher=None if files or not any(m in TEACHER_METHODS for m in names) else teacher)
+        check_pretrained(pretrained, arch=arch, teacher=None if files or not teacher_methods(names) else teacher)
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*deprecated', category=FutureWarning) # raised by fastai's imports
         rank0 = _join_launch(workers, device)
         dls = load_data(data, bs, pick_device(device), frac, valid, size, aug)
@@ -413,7 +399,7 @@ def _join_launch(workers:int, device:str) -> bool:
     return int(os.environ.get('RANK', 0)) == 0
 
 _main.__doc__ = ("Train knowledge distillation methods on paired seeds and compare each with its baseline.\n\nmethods:\n"
-                 + '\n'.join(f"  {k:<8} {v}" for k, v in METHOD_DOCS.items()))
+                 + '\n'.join(f"  {k:<8} {v.doc}" for k, v in METHOD_TABLE.items()))
 
 def main():
     "The `feed_nb` console script: `_main`'s arguments, with the method list kept one per line in `--help`"
@@ -426,10 +412,10 @@ def main():
 # %% ../nbs/40_cli.ipynb #c013
 def _method_names(command, method, methods):
     if command == 'run':
-        if method is None: raise UsageError(f"run needs a method: feed_nb run METHOD, with METHOD one of {', '.join(METHOD_DOCS)}")
+        if method is None: raise UsageError(f"run needs a method: feed_nb run METHOD, with METHOD one of {', '.join(METHOD_TABLE)}")
         return check_methods([method])
     if method is not None: raise UsageError("compare takes no METHOD; use --methods a,b to choose several")
-    return check_methods(methods.split(',') if methods else METHOD_DOCS)
+    return check_methods(methods.split(',') if methods else METHOD_TABLE)
 
 def teacher_line(res:dict, arch:str) -> str:
     "One line on the teachers of a comparison: how many, how accurate, trained now or loaded"

@@ -15,56 +15,33 @@ from .core import _probe_batch
 from .distributed import ddp_ctx, on_rank0
 from .data import digits_dls, REGIME
 from .models import create_model
+from .training import seed_everything, fit_seeded, fit_timed, run_record, train_teachers
 from .archs import parse_arch, teacher_archs
 from .checks import check_settings, check_seeds
+from .config import METHOD_TABLE
 from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
 from .online import DML, AFD, cohort_learner
-from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum, atomic_write, torch_bytes, disk_full
+from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum
+from .files import atomic_write, torch_bytes, disk_full
 from .multi_teacher import student_embeddings
 from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
 
 # %% auto #0
-__all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'run_record', 'seed_everything', 'fit_seeded', 'fit_timed', 'Method',
-           'callbacks_method', 'run_cbs', 'register_method', 'cohort_method', 'gen_seeds', 'generations_method',
-           'data_fingerprint', 'train_teachers', 'teacher_stats', 'teacher_key', 'load_or_train_teachers', 'EpochLog',
-           'KeepBest', 'best_weights', 'save_student', 'keep_student', 'with_baselines', 'new_run_id', 'data_summary',
-           'compare', 'figure_data', 'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure',
-           'paired_figure', 'paired_size', 'write_report', 'point_latest', 'report_header', 'report_is_current', 'demo']
+__all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'seeded_run', 'Method', 'callbacks_method', 'run_cbs', 'register_method',
+           'cohort_method', 'gen_seeds', 'generations_method', 'data_fingerprint', 'teacher_stats', 'teacher_key',
+           'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student',
+           'with_baselines', 'new_run_id', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize',
+           'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report', 'point_latest',
+           'report_header', 'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
-def run_record(learn:Learner, secs:float) -> dict:
-    "Per-epoch history, final accuracy, deployed parameters and seconds per epoch of a fitted `learn`"
-    names = learn.recorder.metric_names[1:-1]
-    hist = {n: [float(v[i]) if v[i] is not None else None for v in learn.recorder.values] for i, n in enumerate(names)}
-    n_ep = max(len(learn.recorder.values), 1)
-    return dict(history=hist, accuracy=hist['accuracy'][-1] if 'accuracy' in hist else None,
-                params=count_params(learn.model), secs_per_epoch=secs/n_ep)
-
-def seed_everything(dls:DataLoaders, seed:int):
-    "Seed Python, NumPy, PyTorch and the shuffling of every loader in `dls`"
-    set_seed(seed, reproducible=True)
-    for dl in dls.loaders: dl.rng = random.Random(seed)
-
-def fit_seeded(dls:DataLoaders, make_model:Callable, seed:int, epochs:int, lr:float,
-               cbs=None, # callbacks, or a function returning them (called after the network is built)
-               quiet:bool=False) -> tuple:
-    "Build `make_model()` under `seed`, then the callbacks, train with `fit_one_cycle`; return the learner and its `run_record`"
-    seed_everything(dls, seed)
-    model = make_model()
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs() if callable(cbs) else cbs)
-    return learn, run_record(learn, fit_timed(learn, epochs, lr, quiet))
-
-def fit_timed(learn:Learner, epochs:int, lr:float, quiet:bool=False) -> float:
-    "Train `learn` with `fit_one_cycle` (a distributed fit when launched on several processes); return the seconds it took"
-    start = time.perf_counter()
-    with ddp_ctx(learn):
-        if quiet:
-            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-        else: learn.fit_one_cycle(epochs, lr)
-    return time.perf_counter() - start
+def seeded_run(ctx:dict, make_model:Callable, seed:int, cbs) -> dict:
+    "One seeded fit of `make_model()` with the callbacks `cbs()` in the comparison `ctx`: its `run_record` and its network"
+    learn, secs = fit_seeded(ctx['dls'], make_model, seed, ctx['epochs'], ctx['lr'], cbs, ctx['quiet'])
+    return {**run_record(learn, secs), '_model': learn.model}
 
 # %% ../nbs/30_experiments.ipynb #c008
 class Method:
@@ -73,11 +50,16 @@ class Method:
                  baseline:str|None='scratch', # the method it is paired with, 'generation 0', or None (it is a baseline)
                 ): store_attr()
 
+    @classmethod
+    def of(cls, name:str, method:Method) -> Method:
+        "The package's method `name`: `method`'s `run`, with what the one method table (`config.METHOD_TABLE`) says of it"
+        i = METHOD_TABLE[name]
+        return cls(method.run, i.teachers, i.doc, i.baseline)
+
 def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='', baseline='scratch') -> Method:
     "A `Method` that trains the student network with the callbacks `make_cbs(ctx)`"
     def run(ctx, seed):
-        learn, rec = fit_seeded(ctx['dls'], ctx['make_student'], seed, ctx['epochs'], ctx['lr'], lambda: make_cbs(ctx) + run_cbs(ctx), ctx['quiet'])
-        return {**rec, '_model': learn.model}
+        return seeded_run(ctx, ctx['make_student'], seed, lambda: make_cbs(ctx) + run_cbs(ctx))
     return Method(run, teachers, doc, baseline)
 
 def run_cbs(ctx:dict) -> list:
@@ -86,10 +68,7 @@ def run_cbs(ctx:dict) -> list:
 
 def _kd(ctx): return [KD(ctx['teachers'], T=ctx.get('T', 4.), alpha=ctx.get('alpha', 0.9))]
 
-METHODS = {
-    'scratch': callbacks_method(lambda ctx: [], teachers=False, doc='the student trained on labels alone', baseline=None),
-    'kd': callbacks_method(_kd, doc='Hinton KD from the teachers (ensemble of softened outputs)'),
-}
+METHODS = {}  # name -> `Method`: the table's methods (below, once every kind of run is defined), then those registered
 
 def register_method(name:str, method:Method):
     "Make `method` available to `compare` and the command line under `name`"
@@ -100,15 +79,12 @@ def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_tea
 
 def _ekd(ctx, seed):
     cbs = lambda: [EKD(ctx['teachers'], T=ctx.get('ekd_T', 10.))] + run_cbs(ctx)  # EKD fine-tunes copies: the shared teachers stay as they are
-    learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], cbs, ctx['quiet'])
-    return {**rec, '_model': learn.model}
+    return seeded_run(ctx, _compnet(ctx), seed, cbs)
 
-def _compnet_scratch(ctx, seed):
-    learn, rec = fit_seeded(ctx['dls'], _compnet(ctx), seed, ctx['epochs'], ctx['lr'], lambda: run_cbs(ctx), ctx['quiet'])
-    return {**rec, '_model': learn.model}
+def _compnet_scratch(ctx, seed): return seeded_run(ctx, _compnet(ctx), seed, lambda: run_cbs(ctx))
 
 # %% ../nbs/30_experiments.ipynb #c011
-def cohort_method(make_cb:Callable, doc:str='') -> Method:
+def cohort_method(make_cb:Callable, doc:str='', baseline:str|None='scratch') -> Method:
     "A `Method` training `ctx['peers']` students together with the callback `make_cb(ctx)`; it reports the first"
     def run(ctx, seed):
         seed_everything(ctx['dls'], seed)
@@ -118,7 +94,7 @@ def cohort_method(make_cb:Callable, doc:str='') -> Method:
         rec['history']['accuracy'] = rec['history']['acc_0']
         return {**rec, 'accuracy': rec['history']['acc_0'][-1], 'params': count_params(nets[0]),
                 'ensemble_accuracy': rec['history']['ensemble_accuracy'][-1], '_model': nets[0]}
-    return Method(run, False, doc)
+    return Method(run, False, doc, baseline)
 
 def gen_seeds(seed:int, n:int) -> list[int]:
     "Seeds of a lineage's `n` generations: generation 0 takes `seed` itself (it is then scratch's run of that seed), later ones 10,000 + 100·seed + k"
@@ -144,18 +120,19 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
 # %% ../nbs/30_experiments.ipynb #c012
 # β: `beta` if given, else each distiller's own default (FEED's 500 carried to the size of the factor its loss compares,
 # `core.paper_beta`): the one rule, the same whether a distiller is used alone or through `compare`
-METHODS.update({
-    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=ctx.get('beta'), spatial='interpolate')],
-                           doc='Factor Transfer from the first teacher, no paraphraser (FEED eq. 2-3)'),
-    'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=ctx.get('beta'), spatial='interpolate')],
-                              doc='parallel FEED: one translator per teacher (FEED eq. 4-5)'),
-    'compnet': Method(_compnet_scratch, False, "EKD's CompNet student trained on labels alone (ekd's baseline)", baseline=None),
-    'ekd': Method(_ekd, True, 'CompNet student and jointly fine-tuned teacher ensemble (EKD eq. 5, 8)', baseline='compnet'),
-    'dml': cohort_method(lambda ctx: [DML()], 'deep mutual learning of peers'),
-    'afd': cohort_method(lambda ctx: [AFD()], 'online adversarial feature-map distillation, cyclic (AFD)'),
-    'ban': generations_method(lambda ctx: BAN, 'born-again networks (BAN)'),
-    'sfeed': generations_method(lambda ctx: sfeed(beta=ctx.get('beta'), spatial='interpolate'), 'sequential FEED'),
-})
+METHODS.update({m: Method.of(m, r) for m, r in {
+    'scratch': callbacks_method(lambda ctx: []),
+    'kd': callbacks_method(_kd),
+    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=ctx.get('beta'), spatial='interpolate')]),
+    'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=ctx.get('beta'), spatial='interpolate')]),
+    'compnet': Method(_compnet_scratch),
+    'ekd': Method(_ekd),
+    'dml': cohort_method(lambda ctx: [DML()]),
+    'afd': cohort_method(lambda ctx: [AFD()]),
+    'ban': generations_method(lambda ctx: BAN),
+    'sfeed': generations_method(lambda ctx: sfeed(beta=ctx.get('beta'), spatial='interpolate')),
+}.items()})
+assert list(METHODS) == list(METHOD_TABLE), "every method of the table has its run here, in the table's order"
 
 # %% ../nbs/30_experiments.ipynb #c014
 def data_fingerprint(dls:DataLoaders) -> str:
@@ -166,13 +143,6 @@ def data_fingerprint(dls:DataLoaders) -> str:
         for t in ds.tensors: h.update(t.detach().cpu().contiguous().numpy().tobytes())
     else: h.update('\n'.join(map(str, getattr(ds, 'items', []))).encode())
     return h.hexdigest()[:16]
-
-def train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
-                   pretrained:bool=False, # a torchvision:/timm: `arch` starts from its weights on this machine
-                  ) -> list:
-    "Train `n` teachers of architecture `arch` (seeds 1000, 1001, …); a `+`-joined `arch` mixes architectures (`archs.teacher_archs`)"
-    mk = lambda a: (lambda: create_model(a, dls.c, dls.n_in, pretrained))
-    return [fit_seeded(dls, mk(a), 1000 + i, epochs, lr, quiet=quiet)[0].model for i, a in enumerate(teacher_archs(arch, n))]
 
 def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
     "Validation accuracy of each teacher and of their ensemble, and the ensemble's mean top-class probability"

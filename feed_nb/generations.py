@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_generations.ipynb #c002
 from __future__ import annotations
-import errno, hashlib, inspect, io, json, numbers, os, random, secrets, tempfile
+import hashlib, inspect, json, numbers, os, tempfile
 import pandas as pd
 from fastai.basics import *
 from torch.utils.data import TensorDataset
@@ -12,14 +12,15 @@ from .losses import *
 from .settings import *
 from .finite import NonFiniteError
 from .distiller import *
-from .distributed import ddp_ctx, on_rank0
+from .distributed import on_rank0
 from .factor_transfer import FactorTransfer, Paraphraser, train_paraphraser
+from .files import atomic_write, torch_bytes
+from .training import seed_everything, fit_seeded
 
 # %% auto #0
-__all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN', 'disk_full',
-           'atomic_write', 'torch_bytes', 'weights_checksum', 'save_generation', 'finished_generations',
-           'load_generation', 'generation_table', 'valid_probs', 'method_spec', 'data_fingerprint', 'learner_spec',
-           'born_again', 'sfeed', 'stage_table']
+__all__ = ['soft_ce', 'ban_loss', 'ensemble_logits', 'cwtm_weights', 'cwtm_loss', 'dkpp_targets', 'dkpp_loss', 'BAN',
+           'weights_checksum', 'save_generation', 'finished_generations', 'load_generation', 'generation_table',
+           'valid_probs', 'method_spec', 'data_fingerprint', 'learner_spec', 'born_again', 'sfeed', 'stage_table']
 
 # %% ../nbs/14_generations.ipynb #c006
 def soft_ce(y_s:Tensor, p_t:Tensor) -> Tensor:
@@ -101,37 +102,6 @@ def _term(self:BAN) -> Tensor:
     return soft_ce(self.pred, self.p_t)
 
 # %% ../nbs/14_generations.ipynb #c026
-def _mount(path:Path) -> Path:
-    "The mount point of the file system that holds `path`"
-    p = Path(os.path.abspath(path))
-    while not os.path.ismount(p): p = p.parent
-    return p
-
-def disk_full(e:BaseException, path) -> OSError|None:
-    "An `OSError` naming the file system and the file `path`, when `e` says the disk (or the user's quota) is full"
-    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return OSError(e.errno, f"no space left on {_mount(path)} while writing {path}; the files written before it are kept")
-
-def atomic_write(path, data:str|bytes):
-    "Write `data` to `path` via a synced temporary file in the same folder renamed over it (the user's umask); a full disk is named"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent/f'.{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp'
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask, as for any file the user creates
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        tmp.unlink(missing_ok=True)
-        if full := disk_full(e, path): raise full from e
-        raise
-
-def torch_bytes(obj) -> bytes:
-    "What `torch.save(obj)` writes, in memory: `atomic_write` then writes it (torch reports a full disk as a bare RuntimeError)"
-    buf = io.BytesIO(); torch.save(obj, buf)
-    return buf.getvalue()
-
 def weights_checksum(state_dict:dict) -> str:
     "SHA-256 of a `state_dict`'s names, dtypes, shapes and values"
     h = hashlib.sha256()
@@ -234,13 +204,6 @@ def _check_method(method_cb, make_model):
     try: check([make_model()])
     except (TypeError, ValueError) as e: raise type(e)(f"born_again: `method_cb` cannot make the callback of generation 1: {e}") from e
 
-def _seed_dls(dls, seed:int) -> DataLoaders:
-    "Seed everything, then `dls()` if it is a function, else the same `DataLoaders` with re-seeded shuffling"
-    set_seed(seed, reproducible=True)
-    if callable(dls) and not isinstance(dls, DataLoaders): return dls()
-    for dl in dls.loaders: dl.rng = random.Random(seed)
-    return dls
-
 def _jsonable(v) -> bool:
     return v is None or isinstance(v, (bool, int, float, str)) or (isinstance(v, (list, tuple)) and all(map(_jsonable, v)))
 
@@ -296,22 +259,19 @@ def _check_weights(model:nn.Module, gen:int):
 def _resume(run_dir, gen:int, make_model, info:dict, setup:dict, dls) -> nn.Module:
     "Finished generation `gen`, if its record matches the request (`setup`, architecture, data) and its weights their checksum"
     model = make_model()
-    dls = _seed_dls(dls, setup['seed'])
+    dls = seed_everything(dls, setup['seed'])
     want = {**setup, 'arch': type(model).__name__, 'data': data_fingerprint(dls), 'bs': dls.train.bs}
     _check_record(info, want, Path(run_dir)/f'gen{gen}.json', gen)
     return load_generation(run_dir, gen, model, info)
 
 def _train_generation(gen, make_model, dls, seed, teachers, method_cb, cbs, fit, epochs, lr, verbose, setup, **kwargs):
     "Seed, build and train one generation; returns the model and its JSON `info` (`setup` plus what came out)"
-    dls = _seed_dls(dls, seed)
-    setup = {**setup, 'data': data_fingerprint(dls), 'bs': dls.train.bs}
-    model = make_model()
-    method = [method_cb([t for _, t in teachers])] if teachers else []
-    learn = Learner(dls, model, cbs=method + L(cbs), **kwargs)
-    with ddp_ctx(learn):  # launched on several processes (torchrun): a distributed fit
-        if verbose: getattr(learn, fit)(epochs, lr)
-        else:
-            with learn.no_bar(), learn.no_logging(): getattr(learn, fit)(epochs, lr)
+    method = []  # the teaching callback, made after the network (`fit_seeded`: its random numbers cannot shift the weights)
+    def make_cbs():
+        method.extend([method_cb([t for _, t in teachers])] if teachers else [])
+        return method + L(cbs)
+    learn, _ = fit_seeded(dls, make_model, seed, epochs, lr, make_cbs, quiet=not verbose, fit=fit, **kwargs)
+    model, setup = learn.model, {**setup, 'data': data_fingerprint(learn.dls), 'bs': learn.dls.train.bs}
     _check_weights(model, gen)
     rec = learn.recorder
     info = dict(**setup, arch=type(model).__name__, method=type(method[0]).__name__ if method else 'labels',

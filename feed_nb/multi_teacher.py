@@ -16,12 +16,12 @@ from .distiller import *
 from .data import digits_dls
 from .models import CifarResNet, create_model, embeddings
 from .kd import KD
+from .training import fit_seeded, train_teachers
 from .factor_transfer import Translator, feature_map, match_spatial, _probe_batch, _named_map
 
 # %% auto #0
 __all__ = ['CompNet', 'ekd_pair_loss', 'ekd_kd_loss', 'JointDistiller', 'student_branches', 'EKD', 'student_embeddings',
-           'train_nets', 'limited_data_experiment', 'pfeed_loss', 'FEED', 'mean_softmax_accuracy',
-           'ensemble_comparison']
+           'limited_data_experiment', 'pfeed_loss', 'FEED', 'mean_softmax_accuracy', 'ensemble_comparison']
 
 # %% ../nbs/12_multi_teacher.ipynb #c005
 class CompNet(nn.Module):
@@ -149,32 +149,14 @@ def student_embeddings(model:nn.Module, x:Tensor) -> Tensor:
     return torch.cat([embeddings(b, x) for b in student_branches(model)], dim=1)
 
 # %% ../nbs/12_multi_teacher.ipynb #c030
-class _SkipValidation(Callback):
-    "Skip per-epoch validation (a quiet run reports only the final `validate`)"
-    def before_validate(self): raise CancelValidException()
-
 def _fit(dls, make_model, seed:int, epochs:int, lr:float, cbs=None, quiet:bool=True) -> Learner:
-    "A `Learner` on `make_model()`, built and trained with `fit_one_cycle` under `seed` (loader shuffling included)"
-    set_seed(seed, reproducible=True)
-    for dl in dls.loaders: dl.rng = random.Random(seed)
-    learn = Learner(dls, make_model(), loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=cbs)
-    if not quiet: learn.fit_one_cycle(epochs, lr)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, cbs=_SkipValidation())
-    return learn
+    "A `Learner` on `make_model()`, built and trained with `fit_one_cycle` under `seed` (`fit_seeded`); quiet: no per-epoch validation"
+    return fit_seeded(dls, make_model, seed, epochs, lr, cbs, quiet, validate=not quiet)[0]
 
 def _accuracy(learn:Learner) -> float:
     with learn.no_bar(): return learn.validate()[1]
 
 def _n_in(dls): return getattr(dls, 'n_in', 3)
-
-# %% ../nbs/12_multi_teacher.ipynb #c031
-def train_nets(dls:DataLoaders, archs, # architecture names for `create_model` ('resnet14', 'cnn-16-32', …)
-               epochs:int=10, lr:float=1e-2, seed:int=1000, quiet:bool=True) -> list:
-    "Train one network per name in `archs` with seeds `seed`, `seed+1`, …; return the networks"
-    check_positive(epochs, 'epochs', 'train_nets', integer=True); check_positive(lr, 'lr', 'train_nets')
-    return [_fit(dls, partial(create_model, a, dls.c, _n_in(dls)), seed + i, epochs, lr, quiet=quiet).model
-            for i, a in enumerate(archs)]
 
 # %% ../nbs/12_multi_teacher.ipynb #c033
 def limited_data_experiment(fractions=(.1, .25, .5, 1.), # stratified fractions of the training set
@@ -193,7 +175,7 @@ def limited_data_experiment(fractions=(.1, .25, .5, 1.), # stratified fractions 
     rows = []
     for frac in fractions:
         dls = make_dls(frac=frac, bs=bs)
-        ts = train_nets(dls, teachers, teacher_epochs, lr, quiet=quiet)
+        ts = train_teachers(dls, list(teachers), epochs=teacher_epochs, lr=lr, quiet=quiet)
         mk = partial(CompNet, len(ts), dls.c, _n_in(dls), depth, widths)
         for seed in seeds:
             for name, cbs in (('no EKD', []), ('EKD', [EKD(ts, **ekd_kw)])):

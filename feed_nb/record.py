@@ -4,9 +4,10 @@
 
 # %% ../nbs/26_record.ipynb #c002
 from __future__ import annotations
-import base64, datetime, hashlib, json, math, os, tempfile, time
+import base64, datetime, hashlib, json, math, time
 from pathlib import Path
 import numpy as np
+from .files import atomic_write
 
 # %% auto #0
 __all__ = ['StaleRecord', 'fingerprint', 'Record', 'pack', 'unpack', 'records_cost']
@@ -31,16 +32,6 @@ def fingerprint(config:dict) -> str:
 def _changes(old:dict, new:dict) -> str:
     keys = sorted(set(old) | set(new))
     return '; '.join(f"{k}: recorded {old.get(k, '(absent)')!r}, asked {new.get(k, '(absent)')!r}" for k in keys if old.get(k) != new.get(k))
-
-def _atomic_json(path:Path, obj):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')
-    try:
-        with os.fdopen(fd, 'w') as f: json.dump(obj, f, indent=0, allow_nan=False); f.flush(); os.fsync(f.fileno())
-        mask = os.umask(0); os.umask(mask); os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
 
 def _version() -> str:
     from importlib.metadata import version, PackageNotFoundError
@@ -76,7 +67,7 @@ class Record:
         result = _canonical(fn())
         self.runs[key] = dict(result=result, wall_s=round(time.perf_counter() - wall, 1), cpu_s=round(time.process_time() - cpu, 1),
                               version=self.version, finished=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
-        _atomic_json(self.path, self.data)
+        atomic_write(self.path, json.dumps(self.data, indent=0, allow_nan=False))
         if verbose: print(f"recorded {key}: {self.runs[key]['wall_s']:.0f} s ({len(self.runs)} runs in {self.path.name})")
         return result
 

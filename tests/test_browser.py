@@ -55,7 +55,7 @@ def _figures():
     import torch
     from torch import nn
     from feed_nb.testing import tiny_cnn
-    from feed_nb import viz
+    from feed_nb import viz, widgets
     g = torch.Generator().manual_seed(0)
     probs = torch.randn(3, 60, 4, generator=g).mul(2).softmax(-1)
     y, student = torch.randint(0, 4, (60,), generator=g), torch.randn(60, 4, generator=g).softmax(-1)
@@ -64,9 +64,9 @@ def _figures():
     teacher, stud, para = tiny_cnn(w=8), tiny_cnn(w=4), nn.Conv2d(16, 8, 1)
     imgs = torch.randn(4, 1, 8, 8, generator=g)
     feats = torch.randn(60, 8, generator=g) + y[:, None]
-    factors = viz.FactorExplorer({'ft': (teacher, stud, nn.Conv2d(8, 8, 1), para)}, imgs)
+    factors = widgets.FactorExplorer({'ft': (teacher, stud, nn.Conv2d(8, 8, 1), para)}, imgs)
     factors.channel.value = 3
-    ensemble = viz.EnsembleExplorer({'run': (probs, y, student)})
+    ensemble = widgets.EnsembleExplorer({'run': (probs, y, student)})
     ensemble.members.value = 2
     return {'training curves': viz.plot_training_curves({'kd': rec, 'scratch': plain}),
             'ensemble effect': viz.plot_ensemble_effect(probs, y, student),
@@ -133,7 +133,7 @@ import torch
 from torch import nn
 from fastai.torch_core import TensorImage, TensorCategory
 from feed_nb.testing import tiny_cnn
-from feed_nb.viz import EnsembleExplorer, FactorExplorer
+from feed_nb.widgets import EnsembleExplorer, FactorExplorer
 torch.manual_seed(0)
 probs, y = TensorImage(torch.randn(3, 60, 4).mul(2).softmax(-1)), TensorCategory(torch.randint(0, 4, (60,)))
 EnsembleExplorer({'run': (list(probs), y, probs[0])})""", """

@@ -32,3 +32,13 @@ def test_kaleido_is_a_dev_extra_only():
     "kaleido draws optional PNGs (viz.show falls back without it): a dev extra, never a runtime dependency"
     extras = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['optional-dependencies']
     assert 'kaleido' not in _declared() and any(d.startswith('kaleido') for d in extras['dev'])
+
+def test_training_and_the_command_line_load_no_widgets():
+    "Training, `compare` and the command line never import ipywidgets, IPython or t-SNE (the explorers live in `feed_nb.widgets`)"
+    import subprocess
+    heavy = ('ipywidgets', 'IPython', 'anywidget', 'sklearn.manifold', 'kaleido')
+    code = ("import sys, feed_nb.cli, feed_nb.experiments, feed_nb.regimes, feed_nb.training; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == '[]', f"loaded by training or the command line: {r.stdout.strip()}"
