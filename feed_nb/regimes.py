@@ -228,7 +228,7 @@ def hypothesis_rows(results:list, method:str='kd', hypotheses=HYPOTHESES) -> lis
     for axis, a, b, claim, why in hypotheses:
         ea, eb = axis_effects(results, axis, method, a), axis_effects(results, axis, method, b)
         if ea is None or eb is None or len(ea) != len(eb): continue
-        rows.append({**claim_row(f"{method}: {claim}", f"{LABELS.get(axis, axis)} {a} → {b}", eb, ea), '_why': why})
+        rows.append({**claim_row(f"{method}: {claim}", f"{'fraction of the training digits' if axis == 'frac' else LABELS.get(axis, axis)} {a} → {b}", eb, ea), '_why': why})
     return rows
 
 def synthesis(results:list, method:str='kd', hypotheses=HYPOTHESES) -> str:
