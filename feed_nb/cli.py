@@ -11,7 +11,7 @@ import argparse
 from fastcore.script import anno_parser
 from .archs import parse_arch, teacher_archs
 from .checks import *
-from .config import METHOD_TABLE, teacher_methods
+from .config import METHOD_TABLE, RunConfig, teacher_methods
 
 # %% auto #0
 __all__ = ['DIGITS_TRAIN', 'IMAGE_EXTS', 'AUGS', 'check_methods', 'check_archs', 'check_data', 'report_split', 'check_aug',
@@ -331,18 +331,18 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
           arch:str='cnn-16-32', # the deployed network: cnn-16-32, resnet20, wrn-16-2, resnext29-2x4d, torchvision:resnet18, timm:NAME…
           teacher:str='cnn-32-64-128', # teacher architecture (kd, ft, pfeed, ekd); a+b+c mixes architectures across the teachers
           pretrained:bool=False, # torchvision:/timm: networks start from their ImageNet weights, read from this machine (never downloaded)
-          teachers:int=3, # number of teachers (ensembles: kd, pfeed, ekd)
+          teachers:int=RunConfig.n_teachers, # number of teachers (ensembles: kd, pfeed, ekd)
           teacher_file:Annotated[str, "a trained teacher instead of --teacher: a state dict with its architecture (ARCH=PATH.pth, loaded safely: tensors only), or a fastai export (PATH.pkl, fed its own normalization and class order; a pickle runs any code it holds when loaded: give only files you trust); repeat for an ensemble", {'action': 'append'}]=None,
           teacher_epochs:int=100, # epochs of each teacher's training (kept in OUT/teachers and reused)
-          generations:int=2, # generations after the first (ban, sfeed)
-          peers:int=2, # networks trained together (dml, afd)
+          generations:int=RunConfig.generations, # generations after the first (ban, sfeed)
+          peers:int=RunConfig.peers, # networks trained together (dml, afd)
           epochs:int=100, # epochs of every student's training
           seeds:int=5, # paired seeds per method (differences get a 95% t-interval)
-          lr:float=1e-2, # maximum learning rate of the one-cycle schedule
+          lr:float=RunConfig.lr, # maximum learning rate of the one-cycle schedule
           bs:int=64, # batch size
-          temperature:float=4., # KD temperature T
-          alpha:float=0.9, # KD weight of the distillation term (1 - alpha weighs the labels)
-          beta:float=None, # β of ft, pfeed, sfeed (default: the distillers' own, FEED's 500 carried to the compared factor's size)
+          temperature:float=RunConfig.T, # KD temperature T
+          alpha:float=RunConfig.alpha, # KD weight of the distillation term (1 - alpha weighs the labels)
+          beta:float=RunConfig.beta, # β of ft, pfeed, sfeed (default: the distillers' own, FEED's 500 carried to the compared factor's size)
           device:str='auto', # auto, cpu or cuda
           workers:int=1, # processes training runs side by side (CPU: up to one per core)
           methods:str=None, # with compare: comma-separated methods (default: all)

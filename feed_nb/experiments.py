@@ -18,7 +18,8 @@ from .models import create_model
 from .training import seed_everything, fit_seeded, fit_timed, run_record, train_teachers
 from .archs import parse_arch, teacher_archs
 from .checks import check_settings, check_seeds
-from .config import METHOD_TABLE
+from .config import METHOD_TABLE, RunConfig
+import dataclasses
 from .kd import KD
 from .factor_transfer import FactorTransfer, feature_map
 from .multi_teacher import FEED, EKD, CompNet
@@ -30,17 +31,35 @@ from .paired import paired_diff, format_diff
 from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
 
 # %% auto #0
-__all__ = ['METHODS', 'PAIRED_ROW', 'PAIRED_MIN', 'seeded_run', 'Method', 'callbacks_method', 'run_cbs', 'register_method',
-           'cohort_method', 'gen_seeds', 'generations_method', 'data_fingerprint', 'teacher_stats', 'teacher_key',
-           'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student', 'keep_student',
-           'with_baselines', 'new_run_id', 'data_summary', 'compare', 'figure_data', 'report_figures', 'summarize',
-           'format_table', 'json_safe', 'curves_figure', 'paired_figure', 'paired_size', 'write_report', 'point_latest',
-           'report_header', 'report_is_current', 'demo']
+__all__ = ['METHODS', 'REPORT_KEYS', 'PAIRED_ROW', 'PAIRED_MIN', 'RunContext', 'run_context', 'seeded_run', 'Method',
+           'callbacks_method', 'run_cbs', 'register_method', 'cohort_method', 'gen_seeds', 'generations_method',
+           'train_data_hash', 'teacher_stats', 'teacher_key', 'load_or_train_teachers', 'EpochLog', 'KeepBest',
+           'best_weights', 'save_student', 'keep_student', 'with_baselines', 'new_run_id', 'data_summary', 'compare',
+           'figure_data', 'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure',
+           'paired_size', 'write_report', 'point_latest', 'report_header', 'report_is_current', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
-def seeded_run(ctx:dict, make_model:Callable, seed:int, cbs) -> dict:
+@dataclasses.dataclass
+class RunContext(RunConfig):
+    "A comparison's settings (`RunConfig`) and the objects its runs share"
+    dls:DataLoaders|None=None # the data of every run
+    teachers:list=dataclasses.field(default_factory=list) # trained teachers (methods that need them)
+    make_student:Callable|None=None # `make_student()` builds the deployed network
+    run_cbs:list=dataclasses.field(default_factory=list) # callbacks added to every fit of one run (its log, its best-epoch keeper)
+    run_dir:Path|None=None # where each run's folder is written; None: nothing written
+    save:str='last' # with `run_dir`: the student kept ('last', 'best', 'none')
+    workers:int=1 # processes training runs side by side
+
+def run_context(ctx) -> RunContext:
+    "`ctx` as a `RunContext` (a dict of its fields is converted: an unknown key is refused)"
+    if isinstance(ctx, RunContext): return ctx
+    names = {f.name for f in dataclasses.fields(RunContext)}
+    if bad := sorted(set(ctx) - names): raise TypeError(f"Unknown setting(s) {bad} for a run; known: {sorted(names)}")
+    return RunContext(**ctx)
+
+def seeded_run(ctx:RunContext, make_model:Callable, seed:int, cbs) -> dict:
     "One seeded fit of `make_model()` with the callbacks `cbs()` in the comparison `ctx`: its `run_record` and its network"
-    learn, secs = fit_seeded(ctx['dls'], make_model, seed, ctx['epochs'], ctx['lr'], cbs, ctx['quiet'])
+    learn, secs = fit_seeded(ctx.dls, make_model, seed, ctx.epochs, ctx.lr, cbs, ctx.quiet)
     return {**run_record(learn, secs), '_model': learn.model}
 
 # %% ../nbs/30_experiments.ipynb #c008
@@ -48,25 +67,29 @@ class Method:
     "A named way to train the deployed network: `run(ctx, seed) -> run_record`, compared with `baseline`"
     def __init__(self, run:Callable, teachers:bool=False, doc:str='',
                  baseline:str|None='scratch', # the method it is paired with, 'generation 0', or None (it is a baseline)
-                ): store_attr()
+                ): self._run, self.teachers, self.doc, self.baseline = run, teachers, doc, baseline
+
+    def run(self, ctx, seed:int) -> dict:
+        "Train once under `seed` in the comparison `ctx` (a `RunContext`, or a dict of its fields); the `run_record` and the network"
+        return self._run(run_context(ctx), seed)
 
     @classmethod
     def of(cls, name:str, method:Method) -> Method:
         "The package's method `name`: `method`'s `run`, with what the one method table (`config.METHOD_TABLE`) says of it"
         i = METHOD_TABLE[name]
-        return cls(method.run, i.teachers, i.doc, i.baseline)
+        return cls(method._run, i.teachers, i.doc, i.baseline)
 
 def callbacks_method(make_cbs:Callable, teachers:bool=True, doc:str='', baseline='scratch') -> Method:
     "A `Method` that trains the student network with the callbacks `make_cbs(ctx)`"
     def run(ctx, seed):
-        return seeded_run(ctx, ctx['make_student'], seed, lambda: make_cbs(ctx) + run_cbs(ctx))
+        return seeded_run(ctx, ctx.make_student, seed, lambda: make_cbs(ctx) + run_cbs(ctx))
     return Method(run, teachers, doc, baseline)
 
-def run_cbs(ctx:dict) -> list:
-    "The callbacks a comparison adds to every fit of one run (its per-epoch log, its best-epoch keeper): `ctx['run_cbs']`"
-    return list(ctx.get('run_cbs', []))
+def run_cbs(ctx:RunContext) -> list:
+    "The callbacks a comparison adds to every fit of one run (its per-epoch log, its best-epoch keeper), a new list each fit"
+    return list(ctx.run_cbs)
 
-def _kd(ctx): return [KD(ctx['teachers'], T=ctx.get('T', 4.), alpha=ctx.get('alpha', 0.9))]
+def _kd(ctx): return [KD(ctx.teachers, T=ctx.T, alpha=ctx.alpha)]
 
 METHODS = {}  # name -> `Method`: the table's methods (below, once every kind of run is defined), then those registered
 
@@ -75,22 +98,22 @@ def register_method(name:str, method:Method):
     METHODS[name] = method
 
 # %% ../nbs/30_experiments.ipynb #c010
-def _compnet(ctx): return lambda: CompNet(len(ctx['teachers']) or ctx.get('n_teachers', 3), ctx['dls'].c, ctx['dls'].n_in)
+def _compnet(ctx): return lambda: CompNet(len(ctx.teachers) or ctx.n_teachers, ctx.dls.c, ctx.dls.n_in)
 
 def _ekd(ctx, seed):
-    cbs = lambda: [EKD(ctx['teachers'], T=ctx.get('ekd_T', 10.))] + run_cbs(ctx)  # EKD fine-tunes copies: the shared teachers stay as they are
+    cbs = lambda: [EKD(ctx.teachers, T=ctx.ekd_T)] + run_cbs(ctx)  # EKD fine-tunes copies: the shared teachers stay as they are
     return seeded_run(ctx, _compnet(ctx), seed, cbs)
 
 def _compnet_scratch(ctx, seed): return seeded_run(ctx, _compnet(ctx), seed, lambda: run_cbs(ctx))
 
 # %% ../nbs/30_experiments.ipynb #c011
 def cohort_method(make_cb:Callable, doc:str='', baseline:str|None='scratch') -> Method:
-    "A `Method` training `ctx['peers']` students together with the callback `make_cb(ctx)`; it reports the first"
+    "A `Method` training `ctx.peers` students together with the callback `make_cb(ctx)`; it reports the first"
     def run(ctx, seed):
-        seed_everything(ctx['dls'], seed)
-        nets = [ctx['make_student']() for _ in range(ctx.get('peers', 2))]
-        learn = cohort_learner(ctx['dls'], nets, cbs=make_cb(ctx) + run_cbs(ctx))
-        rec = run_record(learn, fit_timed(learn, ctx['epochs'], ctx['lr'], ctx['quiet']))
+        seed_everything(ctx.dls, seed)
+        nets = [ctx.make_student() for _ in range(ctx.peers)]
+        learn = cohort_learner(ctx.dls, nets, cbs=make_cb(ctx) + run_cbs(ctx))
+        rec = run_record(learn, fit_timed(learn, ctx.epochs, ctx.lr, ctx.quiet))
         rec['history']['accuracy'] = rec['history']['acc_0']
         return {**rec, 'accuracy': rec['history']['acc_0'][-1], 'params': count_params(nets[0]),
                 'ensemble_accuracy': rec['history']['ensemble_accuracy'][-1], '_model': nets[0]}
@@ -101,19 +124,19 @@ def gen_seeds(seed:int, n:int) -> list[int]:
     return [seed] + [10_000 + 100*seed + k for k in range(1, n)]
 
 def generations_method(make_cb:Callable, doc:str='') -> Method:
-    "A `Method` training `ctx['generations']` born-again generations after the first; it reports the last against generation 0"
+    "A `Method` training `ctx.generations` born-again generations after the first; it reports the last against generation 0"
     # generation 0 of seed s is seeded with s, as scratch's run of seed s: the same network, batches and fit (paired with scratch)
     def run(ctx, seed):
-        n = ctx.get('generations', 2) + 1
+        n = ctx.generations + 1
         with tempfile.TemporaryDirectory() as d:
             start = time.perf_counter()
-            tab = born_again(ctx['make_student'], ctx['dls'], n_gens=n, run_dir=d, epochs=ctx['epochs'], lr=ctx['lr'],
-                             seeds=gen_seeds(seed, n), method_cb=make_cb(ctx), cbs=run_cbs(ctx), verbose=not ctx['quiet'])
+            tab = born_again(ctx.make_student, ctx.dls, n_gens=n, run_dir=d, epochs=ctx.epochs, lr=ctx.lr,
+                             seeds=gen_seeds(seed, n), method_cb=make_cb(ctx), cbs=run_cbs(ctx), verbose=not ctx.quiet)
             secs = time.perf_counter() - start
-            last = load_generation(d, n - 1, ctx['make_student'])
+            last = load_generation(d, n - 1, ctx.make_student)
         acc = [1 - e/100 for e in tab.error]
-        return dict(history={}, accuracy=acc[-1], baseline_accuracy=acc[0], params=count_params(ctx['make_student']()),
-                    secs_per_epoch=secs/(n*ctx['epochs']), generation_accuracy=acc,
+        return dict(history={}, accuracy=acc[-1], baseline_accuracy=acc[0], params=count_params(ctx.make_student()),
+                    secs_per_epoch=secs/(n*ctx.epochs), generation_accuracy=acc,
                     ensemble_accuracy=1 - tab.ens_error.iloc[-1]/100 if n > 1 else None, _model=last)
     return Method(run, False, doc, baseline='generation 0')
 
@@ -123,19 +146,19 @@ def generations_method(make_cb:Callable, doc:str='') -> Method:
 METHODS.update({m: Method.of(m, r) for m, r in {
     'scratch': callbacks_method(lambda ctx: []),
     'kd': callbacks_method(_kd),
-    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx['teachers'][0], beta=ctx.get('beta'), spatial='interpolate')]),
-    'pfeed': callbacks_method(lambda ctx: [FEED(ctx['teachers'], beta=ctx.get('beta'), spatial='interpolate')]),
+    'ft': callbacks_method(lambda ctx: [FactorTransfer(ctx.teachers[0], beta=ctx.beta, spatial='interpolate')]),
+    'pfeed': callbacks_method(lambda ctx: [FEED(ctx.teachers, beta=ctx.beta, spatial='interpolate')]),
     'compnet': Method(_compnet_scratch),
     'ekd': Method(_ekd),
     'dml': cohort_method(lambda ctx: [DML()]),
     'afd': cohort_method(lambda ctx: [AFD()]),
     'ban': generations_method(lambda ctx: BAN),
-    'sfeed': generations_method(lambda ctx: sfeed(beta=ctx.get('beta'), spatial='interpolate')),
+    'sfeed': generations_method(lambda ctx: sfeed(beta=ctx.beta, spatial='interpolate')),
 }.items()})
 assert list(METHODS) == list(METHOD_TABLE), "every method of the table has its run here, in the table's order"
 
 # %% ../nbs/30_experiments.ipynb #c014
-def data_fingerprint(dls:DataLoaders) -> str:
+def train_data_hash(dls:DataLoaders) -> str:
     "A short hash of the training data: the tensors of an in-memory data set, else the items' names"
     ds = getattr(dls.train.dataset, 'orig', dls.train.dataset)
     h = hashlib.sha256()
@@ -156,7 +179,7 @@ def teacher_stats(teachers:list, dls:DataLoaders) -> dict:
 def teacher_key(dls:DataLoaders, arch:str, n:int, epochs:int, lr:float, pretrained:bool=False) -> dict:
     "Everything that decides the teachers' weights: the training data, batch size, input size and transforms; the architecture, number, epochs, learning rate and seeds"
     tfms = [re.sub(r", device='[^']*'", '', repr(getattr(dls.train, e))) for e in ('after_item', 'before_batch', 'after_batch')]
-    return dict(data=data_fingerprint(dls), bs=dls.train.bs, input=list(_probe_batch(dls)[0].shape[1:]), transforms=tfms,
+    return dict(data=train_data_hash(dls), bs=dls.train.bs, input=list(_probe_batch(dls)[0].shape[1:]), transforms=tfms,
                 arch=arch, n=n, epochs=epochs, lr=lr, seeds=[1000 + i for i in range(n)], **({'pretrained': True} if pretrained else {}))
 
 def load_or_train_teachers(dls, arch:str, n:int=1, epochs:int=10, lr:float=1e-2, quiet:bool=False,
@@ -266,13 +289,13 @@ def with_baselines(methods) -> list[str]:
 def _run_job(job):
     "One (method, context, seed) run of `compare`, in this process or a worker"
     m, ctx, seed = job
-    if ctx.get('workers', 0) > 1: torch.set_num_threads(1)
-    if not ctx['quiet']: print(f"{m}, seed {seed}:")  # labels fastai's per-epoch table that follows
-    if ctx.get('run_dir') is None: return METHODS[m].run(ctx, seed)
-    folder = Path(ctx['run_dir'])/f'{m}-seed{seed}'
-    keep = KeepBest() if ctx['save'] == 'best' else None
-    rec = METHODS[m].run({**ctx, 'run_cbs': [EpochLog(folder), *L(keep)]}, seed)
-    return {**rec, 'files': on_rank0(keep_student, rec['_model'], ctx['dls'], folder, ctx['save'], keep)}  # distributed: rank 0 writes
+    if ctx.workers > 1: torch.set_num_threads(1)
+    if not ctx.quiet: print(f"{m}, seed {seed}:")  # labels fastai's per-epoch table that follows
+    if ctx.run_dir is None: return METHODS[m].run(ctx, seed)
+    folder = Path(ctx.run_dir)/f'{m}-seed{seed}'
+    keep = KeepBest() if ctx.save == 'best' else None
+    rec = METHODS[m].run(dataclasses.replace(ctx, run_cbs=[EpochLog(folder), *L(keep)]), seed)
+    return {**rec, 'files': on_rank0(keep_student, rec['_model'], ctx.dls, folder, ctx.save, keep)}  # distributed: rank 0 writes
 
 def new_run_id() -> str:
     "A comparison's name: its start time and a random suffix (names sort by time)"
@@ -284,8 +307,17 @@ def data_summary(dls:DataLoaders) -> dict:
     classes = [str(c) for c in vocab] if vocab is not None and len(vocab) == dls.c else [str(i) for i in range(dls.c)]
     return dict(train=len(dls.train_ds), valid=len(dls.valid_ds), classes=classes, n_in=getattr(dls, 'n_in', None))
 
+REPORT_KEYS = ('data', 'valid', 'frac', 'size', 'aug')  # what `compare` records of the data for its report; no run reads them
+
+def _run_config(settings:dict, **kw) -> RunConfig:
+    "The checked `RunConfig` of `compare`'s `settings` (the report's keys aside); a setting no method reads is refused"
+    names = {f.name for f in dataclasses.fields(RunConfig)}
+    if bad := sorted(set(settings) - names - set(REPORT_KEYS)):
+        raise TypeError(f"compare: unknown setting(s) {bad}; the methods read {sorted(names - set(kw))}, the report {list(REPORT_KEYS)}")
+    return RunConfig(**{k: v for k, v in settings.items() if k in names}, **kw).check()
+
 def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teacher:str='cnn-32-64-128',
-            n_teachers:int=3, epochs:int=10, teacher_epochs:int|None=None, lr:float=1e-2, seeds=range(5),
+            n_teachers:int=RunConfig.n_teachers, epochs:int=RunConfig.epochs, teacher_epochs:int|None=None, lr:float=RunConfig.lr, seeds=range(5),
             quiet:bool=False,
             teacher_dir=None, # folder that keeps trained teachers for the next comparison with the same settings
             figures:bool=True, # keep the first seed's networks' predictions for the report's figures
@@ -294,12 +326,13 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
             run_dir=None, # folder where this comparison writes `RUN_ID/` with one sub-folder per run (`kd-seed0/`): its per-epoch log and its student; None: nothing written
             save:str='last', # with `run_dir`: save each run's student at its 'last' epoch, at its 'best' validation epoch, or 'none'
             pretrained:bool=False, # torchvision:/timm: students and trained teachers start from their weights on this machine (never downloaded)
-            **settings) -> dict:
+            **settings, # the methods' settings (`RunConfig`: T, alpha, beta, ekd_T, peers, generations) and what the report says of the data (`REPORT_KEYS`)
+           ) -> dict:
     "Train with each of `methods` (and their baselines) over paired `seeds` on `dls` (the digits' teaching regime by default)"
     methods, quiet_runs = with_baselines(methods), quiet or workers > 1  # side by side, fastai's tables would interleave
     teacher_epochs, seeds = ifnone(teacher_epochs, epochs), check_seeds(seeds)
-    check_settings(lr=lr, save=save, epochs=epochs, teacher_epochs=teacher_epochs, n_teachers=n_teachers, workers=workers,
-                   **{k: settings[k] for k in ('T', 'alpha', 'beta', 'frac', 'generations', 'peers') if k in settings})  # as the command line
+    cfg = _run_config(settings, epochs=epochs, lr=lr, n_teachers=n_teachers, quiet=quiet_runs)  # checked as the command line checks
+    check_settings(save=save, teacher_epochs=teacher_epochs, workers=workers, frac=settings.get('frac', 1.))
     need = any(METHODS[m].teachers for m in methods)
     parse_arch(student)
     if need and teacher_models is None: teacher_archs(teacher)
@@ -312,9 +345,8 @@ def compare(methods=('scratch', 'kd'), dls=None, student:str='cnn-16-32', teache
     if teacher_models is not None: teachers, trained, n_teachers = [t.to(dls.device) for t in teacher_models], False, len(teacher_models)
     elif need: teachers, trained = load_or_train_teachers(dls, teacher, n_teachers, teacher_epochs, lr, quiet_runs, teacher_dir, pretrained)
     else: teachers, trained = [], False
-    ctx = dict(dls=dls, teachers=teachers, student=student, teacher=teacher, epochs=epochs, lr=lr, quiet=quiet_runs,
-               n_teachers=n_teachers, make_student=partial(create_model, student, dls.c, dls.n_in, pretrained=pretrained), workers=workers,
-               run_dir=run_dir, save=save, **settings)
+    ctx = RunContext(**{**vars(cfg), 'n_teachers': n_teachers}, dls=dls, teachers=teachers, workers=workers, run_dir=run_dir, save=save,
+                     make_student=partial(create_model, student, dls.c, dls.n_in, pretrained=pretrained))
     trained_how = {} if teacher_models is not None else dict(teacher_epochs=teacher_epochs)  # teachers from files: no epochs here
     res = dict(run_id=run_id, config=dict(student=student, teacher=teacher, n_teachers=n_teachers, epochs=epochs, **trained_how,
                            lr=lr, seeds=list(seeds), pretrained=pretrained, **settings),

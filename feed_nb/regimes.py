@@ -8,7 +8,8 @@ import json, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .data import digits_dls, REGIME
-from .experiments import compare, summarize, json_safe, METHODS, _baseline_scores
+from .experiments import compare, summarize, json_safe, _baseline_scores
+from .config import teacher_methods
 from .record import Record
 from .paired import format_diff, paired_diff, claim_row, holm_verdicts, ruled_out
 
@@ -28,7 +29,7 @@ LABELS = dict(frac='training digits', student='student', epochs='epochs', teache
               mix="teachers' architectures", n_teachers='number of teachers', T='temperature T', alpha='α')
 MIXED = ('resnet8', 'cnn-64-128')  # with the centre's teacher: three architectures of about its size (94k, 78k, 76k parameters)
 TEACHER_AXES = ('teacher_epochs', 'teacher', 'mix', 'n_teachers')  # settings that change only the teachers
-KD_AXES = ('T', 'alpha')  # settings that only KD reads (`experiments.METHODS['kd']`)
+KD_AXES = ('T', 'alpha')  # settings that only KD reads (`config.RunConfig`; `experiments.METHODS['kd']`)
 
 def regime_cells(centre:dict=CENTRE, axes:dict=AXES) -> list[dict]:
     "The centre, then every other value of each axis with the rest of the centre: one dict of settings per cell"
@@ -41,7 +42,7 @@ def regime_cells(centre:dict=CENTRE, axes:dict=AXES) -> list[dict]:
 def cell_methods(cell:dict, methods) -> list:
     "The methods a cell can change: all of them, but only those with teachers on a teachers' axis and only KD on T and α (the others' runs would repeat the centre's)"
     if cell['axis'] in KD_AXES: return [m for m in methods if m == 'kd']
-    if cell['axis'] in TEACHER_AXES: return [m for m in methods if METHODS[m].teachers]
+    if cell['axis'] in TEACHER_AXES: return teacher_methods(methods)
     return list(methods)
 
 def cell_teacher(cell:dict, teacher:str='cnn-32-64-128') -> str:
