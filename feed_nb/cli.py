@@ -365,7 +365,8 @@ def _main(command:Annotated[str, "run (one method and its baseline) or compare (
         check_networks(dls, arch, teacher, given, names, None if data == 'digits' else size, pretrained)
         lock = lock_out(out_dir) if rank0 else None  # held until this command ends; nothing is written to OUT before
     except UsageError as e: _usage_exit(e)
-    from feed_nb.experiments import compare, summarize, format_table, write_report, point_latest
+    from feed_nb.experiments import compare
+    from feed_nb.report import summarize, format_table, write_report, point_latest
     label, split = ', '.join(files) or teacher, report_split(data, valid)
     if split == 'valid' and rank0: print(f"note: {data} has no test/ folder: valid/ is both the tuning and the report split (what is chosen on it is reported on it)")
     image = {} if data == 'digits' else dict(size=size, aug=aug)

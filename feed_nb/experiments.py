@@ -27,16 +27,14 @@ from .online import DML, AFD, cohort_learner
 from .generations import BAN, born_again, sfeed, load_generation, valid_probs, weights_checksum
 from .files import atomic_write, torch_bytes, disk_full
 from .multi_teacher import student_embeddings
-from .paired import paired_diff, format_diff
-from .viz import plot_ensemble_effect, plot_diversity, plot_embeddings, figures_html
+from .report import *  # the tables, figures and files of a finished comparison
+from .report import _baseline_scores
 
 # %% auto #0
-__all__ = ['METHODS', 'REPORT_KEYS', 'PAIRED_ROW', 'PAIRED_MIN', 'RunContext', 'run_context', 'seeded_run', 'Method',
-           'callbacks_method', 'run_cbs', 'register_method', 'cohort_method', 'gen_seeds', 'generations_method',
-           'train_data_hash', 'teacher_stats', 'teacher_key', 'load_or_train_teachers', 'EpochLog', 'KeepBest',
-           'best_weights', 'save_student', 'keep_student', 'with_baselines', 'new_run_id', 'data_summary', 'compare',
-           'figure_data', 'report_figures', 'summarize', 'format_table', 'json_safe', 'curves_figure', 'paired_figure',
-           'paired_size', 'write_report', 'point_latest', 'report_header', 'report_is_current', 'demo']
+__all__ = ['METHODS', 'REPORT_KEYS', 'RunContext', 'run_context', 'seeded_run', 'Method', 'callbacks_method', 'run_cbs',
+           'register_method', 'cohort_method', 'gen_seeds', 'generations_method', 'train_data_hash', 'teacher_stats',
+           'teacher_key', 'load_or_train_teachers', 'EpochLog', 'KeepBest', 'best_weights', 'save_student',
+           'keep_student', 'with_baselines', 'data_summary', 'compare', 'figure_data', 'demo']
 
 # %% ../nbs/30_experiments.ipynb #c005
 @dataclasses.dataclass
@@ -297,10 +295,6 @@ def _run_job(job):
     rec = METHODS[m].run(dataclasses.replace(ctx, run_cbs=[EpochLog(folder), *L(keep)]), seed)
     return {**rec, 'files': on_rank0(keep_student, rec['_model'], ctx.dls, folder, ctx.save, keep)}  # distributed: rank 0 writes
 
-def new_run_id() -> str:
-    "A comparison's name: its start time and a random suffix (names sort by time)"
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
-
 def data_summary(dls:DataLoaders) -> dict:
     "What a report says of the data: split sizes, class names (an image folder's, else the class indices), input channels"
     vocab = getattr(dls, 'vocab', None)
@@ -374,181 +368,6 @@ def figure_data(dls:DataLoaders, teachers:list, models:dict) -> dict:
     x = torch.cat([b[0] for b in dls.valid]).cpu()[:1000]
     feats = {m: student_embeddings(net.cpu(), x) for m, net in models.items()}
     return dict(teacher_probs=teacher_probs, probs=probs, feats=feats, targets=y, n_embedded=len(x))
-
-def report_figures(res:dict) -> dict:
-    "Title → plotly figure for the report: paired differences, training curves, ensemble effect, diversity, embeddings"
-    figs = {'Paired difference of each method to its baseline (accuracy points, 95% t-interval over seeds)': paired_figure(res),
-            'Validation accuracy and validation cross-entropy per epoch (mean over seeds)': curves_figure(res)}
-    fd = res.get('_figures')
-    if not fd: return figs
-    y, probs = fd['targets'], fd['probs']
-    if fd['teacher_probs']:
-        student = next((m for m in ('kd', 'pfeed', 'ft') if m in probs), None)
-        figs[f"Ensemble effect of the teachers{f' (line: the {student} student)' if student else ''}"] = plot_ensemble_effect(
-            torch.stack(fd['teacher_probs']), y, probs[student] if student else None,
-            names=[f'teacher {i+1}' for i in range(len(fd['teacher_probs']))])
-    if len(probs) > 1: figs["Pairwise disagreement of the methods' networks (seed 0)"] = plot_diversity(
-        torch.stack(list(probs.values())), y, names=list(probs))
-    n = fd['n_embedded']
-    figs['Embeddings (PCA of pooled features, seed 0)'] = plot_embeddings({m: (f, y[:n]) for m, f in list(fd['feats'].items())[:4]},
-                                                                           classes=res.get('data', {}).get('classes'))
-    return figs
-
-# %% ../nbs/30_experiments.ipynb #c026
-def _baseline_scores(res:dict, m:str):
-    b, runs = res.get('baselines', {}).get(m), res['runs'][m]
-    if b == 'generation 0': return [r['baseline_accuracy'] for r in runs]
-    return [r['accuracy'] for r in res['runs'][b]] if b in res['runs'] else None
-
-def summarize(res:dict) -> list[dict]:
-    "One row per method: accuracy mean and std over seeds (last epoch), paired difference to its baseline, parameters, seconds per epoch"
-    rows = []
-    for m, runs in res['runs'].items():
-        acc = np.array([r['accuracy'] for r in runs], dtype=float)
-        row = dict(method=m, acc_mean=float(acc.mean()), acc_std=float(acc.std(ddof=1)) if len(acc) > 1 else 0.,
-                   n_seeds=len(runs), params=runs[0]['params'], secs_per_epoch=float(np.mean([r['secs_per_epoch'] for r in runs])),
-                   baseline=res.get('baselines', {}).get(m), baseline_mean=None, paired=None)
-        base = _baseline_scores(res, m)
-        if base is not None: row.update(paired=paired_diff(acc, base), baseline_mean=float(np.mean(base)))
-        rows.append(row)
-    return rows
-
-def format_table(rows:list[dict]) -> str:
-    "Plain-text table of `summarize` rows"
-    head = (f"{'method':<8} {'accuracy (%)':>14}  {'Δ vs baseline, points [95% CI]':<38} {'wins':>5}  {'verdict':<24} "
-            f"{'params':>8} {'s/epoch':>7}")
-    lines = [head, '-'*len(head)]
-    for r in rows:
-        p = r['paired']
-        acc = f"{100*r['acc_mean']:.2f} ± {100*r['acc_std']:.2f}"
-        d = f"{format_diff(p)} vs {r['baseline']}" if p else '(baseline)'
-        wins, verdict = (f"{p['wins']}/{p['n']}", p['verdict']) if p else ('', '')
-        lines.append(f"{r['method']:<8} {acc:>14}  {d:<38} {wins:>5}  {verdict:<24} {r['params']:>8,} {r['secs_per_epoch']:>7.2f}")
-    return '\n'.join(lines)
-
-# %% ../nbs/30_experiments.ipynb #c027
-def json_safe(o):
-    "`o` with every non-finite float replaced by `None`, so that `json.dumps(allow_nan=False)` accepts it"
-    if isinstance(o, float): return o if math.isfinite(o) else None
-    if isinstance(o, dict): return {k: json_safe(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [json_safe(v) for v in o]
-    return o
-
-# %% ../nbs/30_experiments.ipynb #c028
-def _colors(names) -> dict:
-    import plotly.express as px
-    pal = px.colors.qualitative.D3
-    return {m: pal[i % len(pal)] for i, m in enumerate(names)}
-
-def curves_figure(res:dict):
-    "Plotly figure: validation accuracy and validation cross-entropy per epoch, mean over seeds, one colour per method"
-    from plotly.subplots import make_subplots
-    fig = make_subplots(rows=1, cols=2, subplot_titles=('validation accuracy (last-epoch value is reported)',
-                                                         'validation cross-entropy (the same loss for every method)'))
-    col = _colors(res['runs'])
-    for m, runs in res['runs'].items():
-        for c, key in ((1, 'accuracy'), (2, 'valid_loss')):
-            if key not in runs[0]['history'] or (key == 'valid_loss' and 'acc_0' in runs[0]['history']): continue
-            y = np.mean([r['history'][key] for r in runs], axis=0)
-            fig.add_scatter(x=list(range(1, len(y)+1)), y=y, name=m, legendgroup=m, showlegend=c == 1, row=1, col=c,
-                            line=dict(color=col[m]))
-    fig.update_xaxes(title_text='epoch'); fig.update_yaxes(title_text='accuracy', row=1, col=1)
-    fig.update_yaxes(title_text='cross-entropy (nats)', row=1, col=2)
-    skipped = [m for m, rs in res['runs'].items() if not rs[0]['history']]
-    cohorts = [m for m, rs in res['runs'].items() if 'acc_0' in rs[0]['history']]
-    notes = ([f"not drawn: {', '.join(skipped)} (trained in generations; see the table)"] if skipped else []) + (
-        [f"cohorts ({', '.join(cohorts)}): accuracy of the deployed member; their loss is the cohort's sum, not drawn"] if cohorts else [])
-    if notes: fig.update_layout(title=dict(text='. '.join(notes), font=dict(size=11)))
-    return fig
-
-def paired_figure(res:dict):
-    "Plotly figure: each method's paired difference to its baseline with its 95% interval, coloured by verdict"
-    import plotly.graph_objects as go
-    rows = [r for r in summarize(res) if r['paired'] and r['paired']['lo'] is not None]
-    colour = {'better': '#2ca02c', 'worse': '#d62728', 'no measurable difference': '#7f7f7f'}
-    fig = go.Figure()
-    for r in rows:
-        p = r['paired']
-        fig.add_scatter(x=[100*p['diff']], y=[f"{r['method']} vs {r['baseline']}"], mode='markers', name=p['verdict'],
-                        marker=dict(color=colour[p['verdict']], size=10), legendgroup=p['verdict'],
-                        showlegend=p['verdict'] not in {t.name for t in fig.data},
-                        error_x=dict(type='data', symmetric=False, array=[100*(p['hi']-p['diff'])], arrayminus=[100*(p['diff']-p['lo'])]))
-    fig.add_vline(x=0, line_dash='dash', line_color='black')
-    return fig.update_layout(xaxis_title='accuracy difference to the baseline (points)', legend=dict(orientation='h', y=1.02, yanchor='bottom'),
-                             yaxis=dict(autorange='reversed', automargin=True), **paired_size(len(rows)))
-
-PAIRED_ROW, PAIRED_MIN = 44, 160  # pixels of plot area per method, and at least
-def paired_size(n:int) -> dict:
-    "Height and margins of the paired-difference figure with `n` rows: a plot area of `PAIRED_ROW` pixels a row, at least `PAIRED_MIN`"
-    margin = dict(t=50, b=60, l=20, r=20)
-    return dict(height=margin['t'] + margin['b'] + max(PAIRED_MIN, PAIRED_ROW*n), margin=margin)
-
-# %% ../nbs/30_experiments.ipynb #c029
-def write_report(res:dict, out) -> tuple[Path, Path]:
-    "Write `report.html` (table and figures) and then `results.json` to folder `out`, as a pair sharing one `run_id`"
-    out, run_id = Path(out), res.get('run_id') or new_run_id()
-    public = {k: v for k, v in res.items() if not k.startswith('_')}
-    public.update(run_id=run_id, summary=summarize(res))
-    table = format_table(public['summary']).replace('&', '&amp;').replace('<', '&lt;')
-    page = figures_html(report_figures(res), title='feed_nb comparison')
-    head = f'<body>\n<h1>feed_nb comparison</h1>\n{report_header(res)}\n<p>run {run_id}</p>\n<pre>{table}</pre>{_files_html(res, out)}'
-    atomic_write(out/'report.html', page.replace('<head>', f'<head><meta name="feed_nb-run" content="{run_id}">', 1).replace('<body>', head, 1))
-    atomic_write(out/'results.json', json.dumps(json_safe(public), indent=1, allow_nan=False))
-    return out/'results.json', out/'report.html'
-
-_RUN_NAME = re.compile(r'\d{8}-\d{6}-[0-9a-f]{6}|[a-z]+-seed\d+')  # a comparison's folder (`new_run_id`), or a run's of an older layout
-
-def point_latest(out, res:dict) -> Path:
-    "After `write_report(res, out)`: point `out/latest` at `res`'s run folder, then remove the earlier comparisons' folders beside it"
-    run = Path(res['runs'][next(iter(res['runs']))][0]['files']['folder']).parent
-    tmp = Path(out)/f'.latest.{secrets.token_hex(4)}'
-    tmp.symlink_to(os.path.relpath(run.absolute(), Path(out).absolute()), target_is_directory=True)
-    os.replace(tmp, Path(out)/'latest')  # atomic: `latest` names the earlier run or this one, never nothing
-    for p in run.parent.iterdir():
-        if p != run and p.is_dir() and not p.is_symlink() and _RUN_NAME.fullmatch(p.name): shutil.rmtree(p)
-    return Path(out)/'latest'
-
-def _teachers_text(res:dict) -> str:
-    c, t = res['config'], res.get('teachers', {})
-    if not t.get('params'): return 'none (no method here needs them)'
-    how = ('given as networks or files, not trained' if t.get('given') else
-           f"trained for {c.get('teacher_epochs')} epochs" + ('' if t.get('trained') else ' in an earlier run with the same settings, loaded'))
-    acc = ' / '.join(f'{100*a:.1f}' for a in t.get('accuracy', []))
-    return (f"{len(t['params'])} × {c.get('teacher')} ({t['params'][0]:,} parameters each), {how}; validation accuracy {acc} %"
-            + (f", ensemble {100*t['ensemble_accuracy']:.1f} %" if t.get('ensemble_accuracy') is not None else ''))
-
-def report_header(res:dict) -> str:
-    "What a comparison was run on, as HTML: data and splits, the networks, the teachers, the schedule, the seeds and settings"
-    c, d = res['config'], res.get('data', {})
-    data = c.get('data') or 'the DataLoaders given'
-    split = f"validated on the {'tuning' if c.get('valid') == 'tune' else 'report'} split" if c.get('valid') else ''
-    sizes = f"{d['train']:,} training and {d['valid']:,} validation samples, {len(d['classes'])} classes" if d else ''
-    frac = f"{100*c['frac']:g} % of the training split" if c.get('frac', 1) != 1 else ''
-    params = next((rs[0]['params'] for rs in res['runs'].values()), None)
-    settings = {k: v for k, v in c.items() if k not in _HEADER_KEYS and v is not None}
-    lines = [('data', '; '.join(s for s in (data, sizes, frac, split) if s)),
-             ('student', f"{c.get('student')}" + (f' ({params:,} parameters)' if params else '')), ('teachers', _teachers_text(res)),
-             ('schedule', f"{c.get('epochs')} epochs per network, one-cycle, maximum learning rate {c.get('lr')}"),
-             ('seeds', f"{', '.join(map(str, c.get('seeds', [])))}: paired (a method and its baseline start alike and see the same batches)"),
-             ('settings', ', '.join(f'{k} = {v}' for k, v in settings.items()) or 'the defaults')]
-    return '<dl class="feed-nb-header">\n' + '\n'.join(f'<dt>{k}</dt><dd>{html.escape(str(v))}</dd>' for k, v in lines) + '\n</dl>'
-_HEADER_KEYS = {'student', 'teacher', 'n_teachers', 'epochs', 'teacher_epochs', 'lr', 'seeds', 'data', 'valid', 'frac'}
-
-def _files_html(res:dict, out:Path) -> str:
-    "Links to every run's per-epoch logs and saved student, relative to the report's folder"
-    runs = [(m, s, r['files']) for m, rs in res['runs'].items() for s, r in zip(res['config']['seeds'], rs) if 'files' in r]
-    if not runs: return ''
-    def link(f, name): return f'<a href="{html.escape(Path(os.path.relpath(Path(f["folder"])/name, out.absolute())).as_posix())}">{name}</a>'
-    def note(f): return f" (epoch {f['epoch']}: best validation {f['monitor']})" if 'epoch' in f else ''
-    items = [f"<li>{m}, seed {s}: {', '.join(link(f, n) for n in f['logs'] + f.get('student', []))}{note(f)}</li>" for m, s, f in runs]
-    return '\n<h2>Per-epoch logs (CSVLogger) and saved students</h2>\n<ul>\n' + '\n'.join(items) + '\n</ul>'
-
-def report_is_current(out) -> bool:
-    "True when `out`'s `report.html` belongs to its `results.json` (written by the same `write_report` call)"
-    out = Path(out)
-    if not ((out/'results.json').exists() and (out/'report.html').exists()): return False
-    run_id = json.loads((out/'results.json').read_text()).get('run_id')
-    return f'<meta name="feed_nb-run" content="{run_id}">' in (out/'report.html').read_text()
 
 # %% ../nbs/30_experiments.ipynb #c032
 def demo(out='runs/demo', epochs:int=100, seeds=range(5)):

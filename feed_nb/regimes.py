@@ -8,7 +8,8 @@ import json, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .data import digits_dls, REGIME
-from .experiments import compare, summarize, json_safe, _baseline_scores
+from .experiments import compare
+from .report import summarize, json_safe, _baseline_scores
 from .config import teacher_methods
 from .record import Record
 from .paired import format_diff, paired_diff, claim_row, holm_verdicts, ruled_out
