@@ -21,7 +21,7 @@ from feed_nb.kd import KD
 from feed_nb.factor_transfer import FactorTransfer
 from feed_nb.multi_teacher import FEED, EKD, CompNet
 from feed_nb.online import AFD, cohort_learner
-import feed_nb.generations as G, feed_nb.experiments as E
+import feed_nb.generations as G, feed_nb.experiments as E, feed_nb.report as R
 
 p = argparse.ArgumentParser()
 p.add_argument('--out', required=True)
@@ -49,7 +49,7 @@ def _spy(mod, name, arg=0):
     f = getattr(mod, name)
     def spied(*a, **k): WRITES.append((RANK, Path(a[arg]).name, os.environ['WORLD_SIZE'] != '1')); return f(*a, **k)
     setattr(mod, name, spied)
-for _m, _n in ((G, 'atomic_write'), (E, 'atomic_write')): _spy(_m, _n)
+for _m, _n in ((G, 'atomic_write'), (E, 'atomic_write'), (R, 'atomic_write')): _spy(_m, _n)  # checkpoints, teachers and students, the report
 
 def dls_for(bs): return digits_dls(bs=bs, device=DEV, frac=args.frac)
 
