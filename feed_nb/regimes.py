@@ -85,9 +85,10 @@ def map_config(methods, seeds, centre:dict, teacher:str='cnn-32-64-128', n_teach
 def regime_map(methods=('kd', 'pfeed', 'ban', 'dml'), seeds=range(5), centre:dict=CENTRE, axes:dict=AXES,
                path=None, # the map's record (JSON): each cell written as it finishes; a re-run resumes from it
                run:bool=True, # False: only read the cells `path` has recorded, train none
+               revision:int|None=None, # the record's revision: a new one records the map anew (it goes into the record only, no run reads it)
                verbose:bool=True, **kwargs) -> list[dict]:
     "Run every cell of the map (`run_cell`), recorded in `path`; a list of cell results (with `run=False`: the recorded ones)"
-    rec = Record(path, map_config(methods, seeds, centre, **kwargs)) if path else None
+    rec = Record(path, map_config(methods, seeds, centre, **kwargs, **({} if revision is None else dict(revision=revision)))) if path else None
     cells = [c for c in regime_cells(centre, axes) if cell_methods(c, methods)]
     if not run: return [rec[cell_key(c)] for c in cells if cell_key(c) in rec] if rec else []
     out = []
