@@ -10,7 +10,8 @@ from .core import *
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from .viz import show
-from .viz import _evaluating, _features, _targets, _tensor, _title
+from .viz import _targets, _tensor, _title
+from .factor_figures import _features
 
 # %% auto #0
 __all__ = ['BOX_KINDS', 'plot_temperatures', 'shape_text', 'plot_diagram', 'plot_kd_setup', 'plot_ft_setup', 'plot_pfeed_setup',
@@ -278,4 +279,4 @@ def feature_shape(model:nn.Module, # a network declaring its `feature_layer` (or
                  ) -> tuple:
     "The (C, H, W) of `model`'s feature map on `x`, for a set-up diagram: one eval-mode forward without gradients"
     model = as_module(model)
-    with torch.no_grad(), _evaluating(model): return tuple(_features(model, layer, x).shape[1:])
+    with torch.no_grad(), keep_modes(model): return tuple(_features(model.eval(), layer, x).shape[1:])

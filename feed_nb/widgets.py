@@ -12,6 +12,7 @@ import ipywidgets as widgets
 from IPython import get_ipython
 from IPython.display import display
 from .viz import *
+from .factor_figures import *
 from .viz import _diversity, _diversity_heatmap, _effect_traces, _member_probs, _names, _stack, _targets, _tensor, _title
 
 # %% auto #0

@@ -55,7 +55,7 @@ def _figures():
     import torch
     from torch import nn
     from feed_nb.testing import tiny_cnn
-    from feed_nb import viz, widgets
+    from feed_nb import viz, widgets, factor_figures
     g = torch.Generator().manual_seed(0)
     probs = torch.randn(3, 60, 4, generator=g).mul(2).softmax(-1)
     y, student = torch.randint(0, 4, (60,), generator=g), torch.randn(60, 4, generator=g).softmax(-1)
@@ -71,8 +71,8 @@ def _figures():
     return {'training curves': viz.plot_training_curves({'kd': rec, 'scratch': plain}),
             'ensemble effect': viz.plot_ensemble_effect(probs, y, student),
             'diversity': viz.plot_diversity(probs, y, 'error_corr'),
-            'factors': viz.plot_factors(viz.factor_views(teacher, stud, imgs[0], paraphraser=para, translator=nn.Conv2d(8, 8, 1))),
-            'reconstruction trend': viz.plot_reconstruction_trend(['Ph1', 'Ph2', 'Ph3'], [[.5, .3, .2], [.6, .4, .3], [.7, .5, .4]]),
+            'factors': factor_figures.plot_factors(factor_figures.factor_views(teacher, stud, imgs[0], paraphraser=para, translator=nn.Conv2d(8, 8, 1))),
+            'reconstruction trend': factor_figures.plot_reconstruction_trend(['Ph1', 'Ph2', 'Ph3'], [[.5, .3, .2], [.6, .4, .3], [.7, .5, .4]]),
             'embeddings': viz.plot_embeddings({'a': (feats, y), 'b': (feats[:30], y[:30])}),
             'discriminators': viz.plot_discriminator_scores({'D1': {'real': [.9, .7, .6], 'fake': [.1, .3, .4]}}),
             'factor explorer': factors.fig, 'ensemble explorer': ensemble.fig}

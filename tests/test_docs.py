@@ -1,5 +1,5 @@
 """The docs site (`make docs`): `tools/build_docs.py` builds the pages of the figure notebooks (20_viz, 21_widgets,
-22_diagrams: every kind of figure, both explorers, the set-up diagrams, `show_doc` output, formulas), and headless Chromium
+22_diagrams, 23_factor_figures: every kind of figure, both explorers, the set-up diagrams, `show_doc` output, formulas), and headless Chromium
 renders them with no network: every plotly figure is drawn by the site's own plotly.js and the formulas by its own MathJax.
 The whole site is `make docs`, outside the test command.
 """
@@ -9,8 +9,8 @@ import pytest
 from test_browser import FLAGS, chromium  # the browser, installed or skipped the same way
 
 ROOT = Path(__file__).resolve().parent.parent
-NBS = [ROOT/'nbs'/f'{n}.ipynb' for n in ('20_viz', '21_widgets', '22_diagrams')]
-PAGES = ('viz.html', 'widgets.html', 'diagrams.html')
+NBS = [ROOT/'nbs'/f'{n}.ipynb' for n in ('20_viz', '21_widgets', '22_diagrams', '23_factor_figures')]
+PAGES = ('viz.html', 'widgets.html', 'diagrams.html', 'factor_figures.html')
 sys.path.insert(0, str(ROOT/'tools'))
 import build_docs
 
@@ -24,7 +24,7 @@ def site(tmp_path_factory):
     assert r.returncode == 0, f"build_docs failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
     return out, '\n'.join((out/p).read_text() for p in PAGES)
 
-FIGURES = 15  # what the three notebooks show: seven figures, six set-up diagrams and two explorers (static on a page)
+FIGURES = 15  # what the four notebooks show: seven figures, six set-up diagrams and two explorers (static on a page)
 
 def test_page_loads_nothing_from_the_network(site):
     out, page = site
@@ -32,7 +32,7 @@ def test_page_loads_nothing_from_the_network(site):
     assert '<script src="plotly.min.js">' in page and (out/'plotly.min.js').stat().st_size > 1_000_000
     assert 'src="mathjax/MathJax.js?config=' in page and (out/'mathjax'/'MathJax.js').exists()
     index = (out/'index.html').read_text()
-    for p, title in zip(PAGES, ('Figures', 'Widgets: explorers that update in place', 'Diagrams: pictures of the ideas')):
+    for p, title in zip(PAGES, ('Figures', 'Widgets: explorers that update in place', 'Diagrams: pictures of the ideas', 'Factor figures')):
         assert f'<a href="{p}">{title}</a>' in index, p
 
 def test_page_shows_what_a_reader_needs(site):
@@ -57,4 +57,4 @@ def test_chromium_draws_the_page_offline(site, chromium, tmp_path):
         drawn = [part.count('class="main-svg"') > 0 for part in dom.split('class="plotly-graph-div')[1:]]
         want = (out/p).read_text().count('class="plotly-graph-div"')
         assert len(drawn) == want and all(drawn), f"{p}: plotly drew {sum(drawn)} of {want} figures"
-        if p == 'viz.html': assert 'class="MathJax' in dom, "MathJax did not typeset the formulas"
+        if p == 'factor_figures.html': assert 'class="MathJax' in dom, "MathJax did not typeset the formulas"
