@@ -164,7 +164,7 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
     fig.update_layout(title=title, xaxis_title='method (each against its own baseline: scratch, or its own generation 0 for ban)',
                       yaxis=dict(title_text=MAP_YTITLE, autorange='reversed', automargin=True), **map_size(len(rows)),
                       width=420 + 130*len(methods))
-    fig.add_annotation(text="grey: the 95 % interval includes zero (not resolved), whatever its mean; a row showing 'teachers …%' trained teachers of its own"
+    fig.add_annotation(text="grey: the 95 % interval includes zero (not resolved), whatever its mean;<br>a row showing 'teachers …%' trained teachers of its own"
                             + (f'<br>{note}' if note else ''),
                        xref='paper', yref='paper', x=0, y=0, yshift=-48, yanchor='top', showarrow=False, align='left', xanchor='left', font=dict(size=10))
     return fig
@@ -172,7 +172,7 @@ def plot_regime_map(results:list, title:str='Paired effect of each method over i
 MAP_YTITLE = 'regime<br>(one setting changed<br>from the centre)'  # three short lines: a rotated title is as tall as its longest line
 def map_size(n:int) -> dict:
     "Height and margins of a regime map of `n` rows: 60 pixels a row, never less than its y-axis title needs (≈7.5 px a character)"
-    margin = dict(t=80, b=110)
+    margin = dict(t=80, b=140)
     need = 7.5*max(len(l) for l in MAP_YTITLE.split('<br>')) + 20
     return dict(height=margin['t'] + margin['b'] + max(need, 60*n), margin=margin)
 
