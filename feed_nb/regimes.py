@@ -47,7 +47,7 @@ def cell_methods(cell:dict, methods) -> list:
     return list(methods)
 
 def cell_teacher(cell:dict, teacher:str='cnn-32-64-128') -> str:
-    "The teachers' name of a cell: its `teacher` (or `teacher`), joined with `MIXED` where the cell mixes architectures"
+    "The teachers' name of a cell: the cell's own `teacher` (else the map's `teacher`), joined with `MIXED` where the cell mixes architectures"
     t = cell.get('teacher', teacher)
     return '+'.join([t, *MIXED]) if cell.get('mix') == 'mixed' else t
 
@@ -67,8 +67,8 @@ def run_cell(cell:dict, methods, seeds, dls_fn=None, teacher:str='cnn-32-64-128'
     res = compare(methods, dls, cell['student'], cell_teacher(cell, teacher), n_teachers=cell.get('n_teachers', n_teachers),
                   epochs=cell['epochs'], teacher_epochs=cell['teacher_epochs'], seeds=seeds, quiet=True, teacher_dir=teacher_dir,
                   figures=False, **kwargs)
-    effects = {m: [a - b for a, b in zip([r['accuracy'] for r in res['runs'][m]], _baseline_scores(res, m))]
-               for m in methods if _baseline_scores(res, m) is not None}
+    base = {m: _baseline_scores(res, m) for m in methods}
+    effects = {m: [r['accuracy'] - b for r, b in zip(res['runs'][m], base[m])] for m in methods if base[m] is not None}
     return dict(cell=cell, n_train=len(dls.train_ds), summary=summarize(res), teachers=res['teachers'], methods=methods,
                 seeds=list(seeds), effects=effects, secs=time.perf_counter() - start)
 
